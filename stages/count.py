@@ -1,0 +1,21 @@
+"""count: the bigram count matrix N of each split, and a labelled heatmap of train's."""
+import os
+
+from stages import files, model, plots
+
+
+def main(prepared_dir, counts_dir, heatmap_png):
+    itos = files.read_json(os.path.join(prepared_dir, "vocab.json"))
+    counts = {}
+    for split in files.SPLITS:
+        names = files.read_lines(os.path.join(prepared_dir, f"{split}.txt"))
+        counts[split] = model.count_bigrams(model.encode(names, itos), V=len(itos))  # (V, V)
+
+    for split, N in counts.items():
+        files.write_matrix(os.path.join(counts_dir, f"{split}.csv"), N, itos)
+    plots.count_heatmap(heatmap_png, counts["train"], itos)
+    print(", ".join(f"{split} {N.sum()} bigrams" for split, N in counts.items()))
+
+
+if __name__ == "__main__":
+    files.run(main)

@@ -1,0 +1,41 @@
+"""evaluate: NLL and perplexity of both models on every split, and how far apart they are."""
+import math
+import os
+import sys
+
+from stages import files, model
+
+
+def score(P, N):
+    """One split's metrics. Undefined (no bigrams) is null; infinite is the string "inf",
+    because JSON has no infinity and DVC shows a null like a missing key."""
+    nll = model.nll(P, N)
+    if math.isinf(nll):
+        nll = ppl = "inf"
+    elif math.isnan(nll):
+        nll = ppl = None
+    else:
+        ppl = math.exp(nll)
+    return {"nll": nll, "ppl": ppl, "bigrams": int(N.sum()), "zero_prob": model.zero_prob(P, N)}
+
+
+def main(counts_dir, P_csv, W_csv, eval_json):
+    counts = {split: files.read_matrix(os.path.join(counts_dir, f"{split}.csv"), dtype="int64")[1] for split in files.SPLITS}
+    _, P = files.read_matrix(P_csv, dtype="float32")
+    _, W = files.read_matrix(W_csv, dtype="float32")
+    models = {"counts": P, "nn": model.softmax(W)}
+
+    metrics = {name: {split: score(Q, N) for split, N in counts.items()} for name, Q in models.items()}
+    metrics["kl_counts_nn"] = model.kl(P, models["nn"], counts["train"])
+
+    for name in models:
+        for split, m in metrics[name].items():
+            if m["nll"] == "inf":
+                print(f"warning: {name} model gives {split} an infinite NLL: {m['zero_prob']} of its "
+                      f"{m['bigrams']} bigrams have probability 0 (smooth.alpha = 0 and they never occur in train)",
+                      file=sys.stderr)
+    files.write_json(eval_json, metrics)
+
+
+if __name__ == "__main__":
+    files.run(main)

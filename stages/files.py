@@ -1,0 +1,122 @@
+"""Reading and writing the pipeline's files, and how a stage reports bad input.
+
+Every output is written to a temporary file beside it and renamed into place only when
+complete, so a failed stage never leaves a half-written file for DVC or a person to read.
+"""
+import contextlib
+import csv
+import json
+import os
+import sys
+
+SPLITS = ("train", "val", "test")
+
+
+class InputError(Exception):
+    """A problem with the user's input or params: reported as one short message, no traceback."""
+
+
+def run(main):
+    """Call main(*command-line arguments); an InputError exits 1 with its message on stderr."""
+    try:
+        main(*sys.argv[1:])
+    except InputError as e:
+        sys.exit(f"error: {e}")
+
+
+@contextlib.contextmanager
+def replacing(path, mode="w"):
+    """Open a temporary file beside `path` for writing; rename it to `path` only on success."""
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    tmp = path + ".tmp"  # a fixed name, so outputs don't depend on it
+    try:
+        with open(tmp, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": "\n"})) as f:
+            yield f
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(tmp)
+
+
+def read_names(path, lowercase):
+    """The names in a user's file: one per line, stripped, blank lines dropped.
+
+    Accepts UTF-8 with or without a byte-order mark and any line ending; rejects a file
+    that is missing, not UTF-8, binary, has no names, or has a name containing '.'.
+    """
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file (set prepare.names_file in params.yaml)") from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot read: {e.strerror}") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    names = []
+    for lineno, raw in enumerate(data.splitlines(), 1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise InputError(f"{path}:{lineno}: not UTF-8 text (byte {e.start + 1} of the line)") from None
+        if "\0" in line or not line.isprintable():
+            raise InputError(f"{path}:{lineno}: contains control characters; is it a text file?")
+        name = line.strip()
+        if lowercase:
+            name = name.lower()
+        if "." in name:
+            raise InputError(f"{path}:{lineno}: {name!r} contains '.', the word boundary token")
+        if name:
+            names.append(name)
+    if not names:
+        raise InputError(f"{path}: no names (the file is empty or has only blank lines)")
+    return names
+
+
+def read_lines(path):
+    """The lines of a file the pipeline wrote, without their newlines."""
+    with open(path, encoding="utf-8") as f:
+        return f.read().splitlines()
+
+
+def write_lines(path, lines):
+    with replacing(path) as f:
+        f.writelines(line + "\n" for line in lines)
+
+
+def read_json(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def write_json(path, obj):
+    """Strict JSON (no NaN or Infinity tokens), indented, keys sorted."""
+    with replacing(path) as f:
+        json.dump(obj, f, indent=2, sort_keys=True, allow_nan=False)
+        f.write("\n")
+
+
+def write_matrix(path, M, labels, fmt="%d"):
+    """A (V, V) matrix as CSV labelled by characters: header row and first column."""
+    with replacing(path) as f:
+        out = csv.writer(f, lineterminator="\n")
+        out.writerow(["", *labels])
+        out.writerows([label, *(fmt % x for x in row)] for label, row in zip(labels, M))
+
+
+def write_table(path, columns, rows):
+    """A CSV with a header; floats to 6 decimals, None as an empty cell."""
+    cell = {float: "{:.6f}".format, type(None): lambda x: ""}
+    with replacing(path) as f:
+        out = csv.writer(f, lineterminator="\n")
+        out.writerow(columns)
+        out.writerows([cell.get(type(x), str)(x) for x in row] for row in rows)
+
+
+def read_matrix(path, dtype):
+    """(labels, M) from a CSV written by write_matrix."""
+    import numpy as np
+
+    with open(path, encoding="utf-8", newline="") as f:
+        header, *rows = csv.reader(f)
+    return header[1:], np.array([row[1:] for row in rows], dtype=dtype)

@@ -1,0 +1,165 @@
+"""The character-level bigram model of makemore part 1, as pure functions.
+
+V is the vocabulary size; index 0 is the boundary token '.', which starts and ends
+every name. N[i, j] counts how often character j follows character i.
+
+Counting, smoothing and evaluation are NumPy; training and sampling are PyTorch,
+imported inside the two functions that need it, so that the stages which neither
+train nor sample don't pay the second it takes to import.
+"""
+import random
+
+import numpy as np
+
+BOUNDARY = "."
+
+
+def split_names(names, val_frac, test_frac, seed):
+    """Shuffle with `seed` and cut into (train, val, test); val and test get round(frac * n)."""
+    shuffled = list(names)
+    random.Random(seed).shuffle(shuffled)
+    n_val, n_test = round(val_frac * len(names)), round(test_frac * len(names))
+    n_train = len(names) - n_val - n_test
+    return shuffled[:n_train], shuffled[n_train:n_train + n_val], shuffled[n_train + n_val:]
+
+
+def build_vocab(names):
+    """itos: the boundary '.' at index 0, then the sorted unique characters of all names."""
+    return [BOUNDARY] + sorted(set().union(*names))
+
+
+def encode(names, itos):
+    """Indices of '.name1.name2...namek.', shape (T,) with T - 1 = sum(len(name) + 1) bigrams.
+
+    Consecutive names share one boundary, which ends the one and starts the next, so
+    the bigrams are exactly those of every name wrapped in '.' at both ends.
+    """
+    if not names:
+        return np.zeros(1, dtype=np.int32)  # one token, no bigrams
+    text = BOUNDARY + BOUNDARY.join(names) + BOUNDARY
+    codepoints = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")  # (T,)
+    lookup = np.full(max(map(ord, itos)) + 1, -1, dtype=np.int32)  # code point -> index
+    lookup[[ord(ch) for ch in itos]] = np.arange(len(itos))
+    ix = lookup[np.minimum(codepoints, len(lookup) - 1)]
+    unknown = (ix < 0) | (codepoints >= len(lookup))
+    if unknown.any():
+        raise ValueError(f"character {text[np.argmax(unknown)]!r} is not in the vocabulary")
+    return ix
+
+
+def count_bigrams(ix, V):
+    """N (V, V) int64 from an encoded stream: row = previous character, column = next."""
+    pairs = ix[:-1].astype(np.int64) * V + ix[1:]  # (T-1,) flat index of each bigram
+    return np.bincount(pairs, minlength=V * V).reshape(V, V)
+
+
+def smooth(N, alpha):
+    """P (V, V) float32: row-normalised N + alpha. A row with a zero total is uniform, 1/V.
+
+    The sum keeps its dimension, (V, V) / (V, 1), so each row is divided by its own total;
+    without keepdim the (V,) totals broadcast as a row and divide columns instead.
+    A zero total happens only for alpha = 0 and a character never followed by anything in
+    train; 1/V is the limit of (0 + alpha) / (V * alpha) as alpha -> 0.
+    """
+    counts = N.astype(np.float32) + np.float32(alpha)  # (V, V)
+    totals = counts.sum(1, keepdims=True)  # (V, 1)
+    uniform = np.full_like(counts, 1 / len(N))
+    return np.divide(counts, totals, out=uniform, where=totals > 0)
+
+
+def softmax(W):
+    """Row-wise softmax in float64, (V, V): the probabilities of the network's one-hot @ W."""
+    logits = W.astype(np.float64)
+    e = np.exp(logits - logits.max(1, keepdims=True))  # shifted so exp cannot overflow
+    return e / e.sum(1, keepdims=True)  # (V, V) / (V, 1)
+
+
+def zero_prob(P, N):
+    """How many of the bigrams counted in N have probability 0 under P."""
+    return int(N[P == 0].sum())
+
+
+def nll(P, N):
+    """Mean negative log-likelihood per bigram of N under P, in nats, summed in float64.
+
+    inf if a counted bigram has probability 0; nan if N counts no bigram.
+    """
+    total = N.sum()
+    if total == 0:
+        return float("nan")
+    if zero_prob(P, N):
+        return float("inf")
+    seen = N > 0
+    return float(-(N[seen] * np.log(P[seen].astype(np.float64))).sum() / total)
+
+
+def kl(P, Q, N):
+    """KL(P || Q) between the rows of two models, averaged over contexts weighted by N's row totals."""
+    weights = N.sum(1) / N.sum()  # (V,) how often each context occurs
+    P, Q = P.astype(np.float64), Q.astype(np.float64)
+    with np.errstate(divide="ignore"):  # 0 * log 0 = 0; P > 0 where Q = 0 gives inf
+        terms = np.where(P > 0, P * (np.log(P) - np.log(Q)), 0.0)  # (V, V)
+    return float(weights @ terms.sum(1))
+
+
+def bigram_loss(W, F, reg):
+    """(loss, nll) of the network on bigram frequencies F = N / N.sum(), both torch scalars.
+
+    The one-hot formulation averages -log softmax(one_hot(x) @ W)[y] over all bigrams;
+    one_hot(x) @ W is row x of W, so the average is a sum over the V * V cells of the
+    frequency of each bigram times its log-probability: O(V^2), whatever the corpus size.
+    """
+    nll = -(F * W.log_softmax(1)).sum()  # (V, V) * (V, V) -> ()
+    return nll + reg * (W**2).mean(), nll
+
+
+def train(N_train, N_val, seed, steps, lr, reg):
+    """Full-batch gradient descent on W, as in the lecture; returns W (V, V) float32 and the log.
+
+    The log has one row per step, 0..steps, of the W after that many updates:
+    (step, loss, train NLL, val NLL); val NLL is None when N_val counts nothing.
+    Raises FloatingPointError when the loss stops being finite.
+    """
+    import torch
+
+    V = len(N_train)
+    g = torch.Generator().manual_seed(seed)
+    W = torch.randn((V, V), generator=g, requires_grad=True)
+    F_train = torch.as_tensor(N_train / N_train.sum(), dtype=torch.float32)  # (V, V)
+    F_val = torch.as_tensor(N_val / N_val.sum(), dtype=torch.float32) if N_val.sum() else None
+    log = []
+    for step in range(steps + 1):
+        loss, train_nll = bigram_loss(W, F_train, reg)
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"the loss is {loss.item()} at step {step}")
+        with torch.no_grad():
+            val_nll = None if F_val is None else bigram_loss(W, F_val, reg)[1].item()
+        log.append((step, loss.item(), train_nll.item(), val_nll))
+        if step == steps:
+            break
+        W.grad = None
+        loss.backward()
+        W.data += -lr * W.grad
+    return W.detach().numpy(), log
+
+
+def sample(P, itos, num, max_len, seed):
+    """`num` names drawn from P (V, V) by the lecture's loop, each at most max_len characters.
+
+    A fresh generator seeded with `seed`; from ix = 0, draw the next index from row ix
+    with torch.multinomial until it is 0 again (the boundary) or max_len characters were drawn.
+    """
+    import torch
+
+    g = torch.Generator().manual_seed(seed)
+    rows = torch.as_tensor(P)  # (V, V)
+    names = []
+    for _ in range(num):
+        out, ix = [], 0
+        while len(out) < max_len:
+            ix = torch.multinomial(rows[ix], num_samples=1, replacement=True, generator=g).item()
+            if ix == 0:
+                break
+            out.append(itos[ix])
+        names.append("".join(out))
+    return names

@@ -1,0 +1,87 @@
+"""params.yaml: read it safely and check every key before any stage does any work."""
+import yaml
+
+from stages.files import InputError
+
+PARAMS_FILE = "params.yaml"
+
+
+def _fraction(x):
+    return 0 <= x < 1
+
+
+# key -> (type, test of the value, what the test expects)
+SCHEMA = {
+    "prepare": {
+        "names_file": (str, lambda x: x != "", "a path"),
+        "seed": (int, lambda x: True, "an integer"),
+        "val_frac": (float, _fraction, "a fraction in [0, 1)"),
+        "test_frac": (float, _fraction, "a fraction in [0, 1)"),
+        "lowercase": (bool, lambda x: True, "true or false"),
+    },
+    "smooth": {
+        "alpha": (float, lambda x: x >= 0, "a number >= 0"),
+    },
+    "train_nn": {
+        "seed": (int, lambda x: 0 <= x < 2**64, "an integer in [0, 2**64)"),
+        "steps": (int, lambda x: x >= 0, "an integer >= 0"),
+        "lr": (float, lambda x: x > 0, "a number > 0"),
+        "reg": (float, lambda x: x >= 0, "a number >= 0"),
+    },
+    "sample": {
+        "seed": (int, lambda x: 0 <= x < 2**64, "an integer in [0, 2**64)"),
+        "num": (int, lambda x: x >= 0, "an integer >= 0"),
+        "max_len": (int, lambda x: x >= 1, "an integer >= 1"),
+    },
+}
+
+
+def _problem(value, kind, ok, expected):
+    """What is wrong with one value, or None."""
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)  # 'lr: 50' is a number too
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        return f"expected {expected}, got {value!r}"
+    if value != value or not ok(value):  # value != value: NaN
+        return f"expected {expected}, got {value!r}"
+    return None
+
+
+def check(params):
+    """Every problem with a params dict, as 'key: message' strings."""
+    if not isinstance(params, dict):
+        return [f"expected sections {', '.join(SCHEMA)}, got {params!r}"]
+    problems = []
+    for section, keys in SCHEMA.items():
+        given = params.get(section)
+        if not isinstance(given, dict):
+            problems.append(f"{section}: missing section (keys {', '.join(keys)})")
+            continue
+        for key, (kind, ok, expected) in keys.items():
+            if key not in given:
+                problems.append(f"{section}.{key}: missing; expected {expected}")
+            elif problem := _problem(given[key], kind, ok, expected):
+                problems.append(f"{section}.{key}: {problem}")
+        problems += [f"{section}.{key}: unknown key" for key in given.keys() - keys.keys()]
+    prepare = params["prepare"] if isinstance(params.get("prepare"), dict) else {}
+    fracs = [prepare.get(k) for k in ("val_frac", "test_frac")]
+    if all(isinstance(f, (int, float)) and not isinstance(f, bool) for f in fracs) and sum(fracs) >= 1:
+        problems.append(
+            f"prepare.val_frac + prepare.test_frac: expected < 1 so train keeps some names, got {sum(fracs)}"
+        )
+    return problems
+
+
+def load(section):
+    """The `section` of params.yaml, after checking the whole file; InputError lists every problem."""
+    try:
+        with open(PARAMS_FILE, encoding="utf-8") as f:
+            params = yaml.safe_load(f)
+    except FileNotFoundError:
+        raise InputError(f"{PARAMS_FILE}: no such file") from None
+    except yaml.YAMLError as e:
+        raise InputError(f"{PARAMS_FILE}: not valid YAML: {e}") from None
+    problems = check(params)
+    if problems:
+        raise InputError(f"{PARAMS_FILE}:\n  " + "\n  ".join(problems))
+    return {key: float(v) if SCHEMA[section][key][0] is float else v for key, v in params[section].items()}
