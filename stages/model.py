@@ -97,8 +97,10 @@ def kl(P, Q, N):
     """KL(P || Q) between the rows of two models, averaged over contexts weighted by N's row totals."""
     weights = N.sum(1) / N.sum()  # (V,) how often each context occurs
     P, Q = P.astype(np.float64), Q.astype(np.float64)
-    with np.errstate(divide="ignore"):  # 0 * log 0 = 0; P > 0 where Q = 0 gives inf
-        terms = np.where(P > 0, P * (np.log(P) - np.log(Q)), 0.0)  # (V, V)
+    seen = P > 0  # 0 * log(0 / q) = 0
+    terms = np.zeros_like(P)  # (V, V)
+    with np.errstate(divide="ignore"):  # p > 0 where q = 0: the divergence is inf
+        terms[seen] = P[seen] * (np.log(P[seen]) - np.log(Q[seen]))
     return float(weights @ terms.sum(1))
 
 

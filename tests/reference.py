@@ -1,0 +1,89 @@
+"""The lecture's code, loop by loop: the oracle the fast model functions are checked against.
+
+Deliberately plain: Python loops over every name and character, and the network trained
+on one-hot inputs of every bigram, as in makemore part 1.
+"""
+import math
+
+import torch
+import torch.nn.functional as F
+
+
+def vocab(words):
+    chars = sorted(set("".join(words)))
+    return ["."] + chars
+
+
+def counts(words, itos):
+    stoi = {s: i for i, s in enumerate(itos)}
+    N = torch.zeros((len(itos), len(itos)), dtype=torch.int64)
+    for w in words:
+        chs = ["."] + list(w) + ["."]
+        for ch1, ch2 in zip(chs, chs[1:]):
+            N[stoi[ch1], stoi[ch2]] += 1
+    return N
+
+
+def probabilities(N, alpha):
+    P = (N + alpha).float()
+    P /= P.sum(1, keepdims=True)
+    return P
+
+
+def nll(P, words, itos):
+    """The lecture's log-likelihood loop, but each term in float64, summed exactly."""
+    stoi = {s: i for i, s in enumerate(itos)}
+    terms = []
+    for w in words:
+        chs = ["."] + list(w) + ["."]
+        for ch1, ch2 in zip(chs, chs[1:]):
+            terms.append(-math.log(float(P[stoi[ch1], stoi[ch2]])))
+    return math.fsum(terms) / len(terms)
+
+
+def bigrams(words, itos):
+    stoi = {s: i for i, s in enumerate(itos)}
+    xs, ys = [], []
+    for w in words:
+        chs = ["."] + list(w) + ["."]
+        for ch1, ch2 in zip(chs, chs[1:]):
+            xs.append(stoi[ch1])
+            ys.append(stoi[ch2])
+    return torch.tensor(xs), torch.tensor(ys)
+
+
+def loss(W, xs, ys, reg):
+    """The lecture's forward pass: one-hot @ W, exp, normalise, mean -log p + reg * mean(W**2)."""
+    xenc = F.one_hot(xs, num_classes=W.shape[0]).float()
+    logits = xenc @ W
+    counts = logits.exp()
+    probs = counts / counts.sum(1, keepdims=True)
+    return -probs[torch.arange(len(xs)), ys].log().mean() + reg * (W**2).mean()
+
+
+def train(words, itos, seed, steps, lr, reg):
+    xs, ys = bigrams(words, itos)
+    g = torch.Generator().manual_seed(seed)
+    W = torch.randn((len(itos), len(itos)), generator=g, requires_grad=True)
+    for _ in range(steps):
+        out = loss(W, xs, ys, reg)
+        W.grad = None
+        out.backward()
+        W.data += -lr * W.grad
+    return W.detach()
+
+
+def sample(P, itos, num, seed):
+    g = torch.Generator().manual_seed(seed)
+    names = []
+    for _ in range(num):
+        out = []
+        ix = 0
+        while True:
+            p = P[ix]
+            ix = torch.multinomial(p, num_samples=1, replacement=True, generator=g).item()
+            out.append(itos[ix])
+            if ix == 0:
+                break
+        names.append("".join(out)[:-1])
+    return names

@@ -1,0 +1,174 @@
+"""The model module against hand-checked cases and the lecture's loops (tests/reference.py)."""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from stages import files, model
+from tests import reference
+
+SMALL = ["ab", "abba", "b", "ba"]
+ACCENTED = ["zoë", "josé", "émile", "ana"]
+
+
+@pytest.fixture(scope="module")
+def names():
+    return files.read_names("data/names.txt", lowercase=True)
+
+
+def counts(words, itos):
+    return model.count_bigrams(model.encode(words, itos), len(itos))
+
+
+def test_counts_of_one_name_by_hand():
+    itos = model.build_vocab(["ab"])
+    assert itos == [".", "a", "b"]
+    assert counts(["ab"], itos).tolist() == [[0, 1, 0], [0, 0, 1], [1, 0, 0]]
+
+
+def test_vocab_is_boundary_then_sorted_characters():
+    assert model.build_vocab(["cab", "ba"]) == [".", "a", "b", "c"]
+    assert model.build_vocab(ACCENTED) == [".", "a", "e", "i", "j", "l", "m", "n", "o", "s", "z", "é", "ë"]
+
+
+@pytest.mark.parametrize("words", [SMALL, ACCENTED, ["x"], ["a" * 5000]])
+def test_counts_equal_the_lecture_loop(words):
+    itos = model.build_vocab(words)
+    N = counts(words, itos)
+    assert np.array_equal(N, reference.counts(words, itos).numpy())
+    assert N.sum() == sum(len(w) + 1 for w in words)
+
+
+def test_counts_equal_the_lecture_loop_on_the_default_corpus(names):
+    itos = model.build_vocab(names)
+    assert len(itos) == 27
+    assert np.array_equal(counts(names, itos), reference.counts(names, itos).numpy())
+
+
+def test_no_names_count_nothing():
+    assert counts([], [".", "a"]).sum() == 0
+
+
+def test_encode_rejects_a_character_outside_the_vocabulary():
+    with pytest.raises(ValueError, match="'q'"):
+        model.encode(["aq"], [".", "a"])
+    with pytest.raises(ValueError, match="'é'"):
+        model.encode(["é"], [".", "z"])
+
+
+def test_split_is_a_seeded_partition():
+    words = [f"n{i}" for i in range(100)]
+    train, val, test = model.split_names(words, 0.1, 0.2, seed=1)
+    assert (len(train), len(val), len(test)) == (70, 10, 20)
+    assert sorted(train + val + test) == sorted(words)
+    assert model.split_names(words, 0.1, 0.2, seed=1) == (train, val, test)
+    assert model.split_names(words, 0.1, 0.2, seed=2) != (train, val, test)
+    assert model.split_names(words, 0, 0, seed=1)[1:] == ([], [])
+
+
+def test_smooth_equals_the_lecture_and_normalises_rows(names):
+    itos = model.build_vocab(names)
+    N = counts(names, itos)
+    P = model.smooth(N, alpha=1)
+    assert P.dtype == np.float32
+    assert np.array_equal(P, reference.probabilities(torch.as_tensor(N), 1).numpy())  # bit for bit
+    assert np.allclose(P.sum(1), 1, atol=1e-6)
+    # The lecture's keepdim lesson: dividing by the (V,) totals normalises columns instead.
+    wrong = (N + 1) / (N + 1).sum(1)
+    assert not np.allclose(wrong.sum(1), 1) and np.allclose(wrong.sum(0), 1)
+
+
+def test_smooth_by_hand_and_an_unseen_context_is_uniform():
+    N = np.array([[0, 2, 2], [1, 0, 3], [0, 0, 0]])
+    P = model.smooth(N, alpha=0)
+    assert np.array_equal(P, np.array([[0, 0.5, 0.5], [0.25, 0, 0.75], [1 / 3, 1 / 3, 1 / 3]], dtype=np.float32))
+    assert np.allclose(model.smooth(N, alpha=1)[0], [1 / 7, 3 / 7, 3 / 7])
+
+
+def test_nll_equals_the_lecture_loop_in_float64(names):
+    itos = model.build_vocab(names)
+    N = counts(names, itos)
+    P = model.smooth(N, alpha=1)
+    assert model.nll(P, N) == pytest.approx(reference.nll(torch.as_tensor(P), names, itos), rel=1e-12)
+
+
+def test_nll_of_a_uniform_model_is_log_v():
+    N = np.array([[0, 5, 1], [2, 0, 7], [3, 3, 0]])
+    assert model.nll(np.full((3, 3), 1 / 3), N) == pytest.approx(math.log(3), rel=1e-12)
+
+
+def test_nll_is_inf_for_an_impossible_bigram_and_nan_without_bigrams():
+    P = model.smooth(np.array([[0, 1], [1, 0]]), alpha=0)
+    N = np.array([[1, 1], [1, 0]])
+    assert model.zero_prob(P, N) == 1 and model.nll(P, N) == math.inf
+    assert math.isnan(model.nll(P, np.zeros((2, 2), dtype=int)))
+
+
+def test_softmax_equals_torch():
+    W = torch.randn((5, 5), generator=torch.Generator().manual_seed(0)) * 30
+    assert np.allclose(model.softmax(W.numpy()), torch.softmax(W.double(), 1).numpy(), rtol=1e-12)
+
+
+def test_kl_against_a_loop():
+    N = np.array([[0, 4, 1], [2, 0, 2], [1, 0, 0]])
+    P, Q = model.smooth(N, 0), model.smooth(N, 1)
+    w = N.sum(1) / N.sum()
+    loop = sum(
+        w[i] * sum(P[i, j] * math.log(P[i, j] / Q[i, j]) for j in range(3) if P[i, j] > 0) for i in range(3)
+    )
+    assert model.kl(P, Q, N) == pytest.approx(loop, rel=1e-6)
+    assert model.kl(P, P, N) == 0
+    assert model.kl(Q, P, N) == math.inf
+
+
+def test_loss_and_gradient_from_counts_equal_the_one_hot_network(names):
+    """The network's loss depends on the data only through N: same W, same loss and gradient."""
+    itos = model.build_vocab(names)
+    N = counts(names, itos)
+    W = torch.randn((27, 27), generator=torch.Generator().manual_seed(2147483647)) * 2
+    W1, W2 = W.clone().requires_grad_(), W.clone().requires_grad_()
+    one_hot = reference.loss(W1, *reference.bigrams(names, itos), reg=0.01)
+    one_hot.backward()
+    from_counts, _ = model.bigram_loss(W2, torch.as_tensor(N / N.sum(), dtype=torch.float32), reg=0.01)
+    from_counts.backward()
+    assert from_counts.item() == pytest.approx(one_hot.item(), abs=1e-5)
+    assert torch.allclose(W2.grad, W1.grad, atol=1e-5, rtol=0)
+
+
+def test_train_follows_the_lecture_loop():
+    words = SMALL * 3 + ACCENTED
+    itos = model.build_vocab(words)
+    N_train = counts(words, itos)
+    W, log = model.train(N_train, counts(SMALL, itos), seed=7, steps=20, lr=5, reg=0.01)
+    expected = reference.train(words, itos, seed=7, steps=20, lr=5, reg=0.01)
+    assert np.allclose(W, expected.numpy(), atol=1e-5)
+    assert [row[0] for row in log] == list(range(21))
+    assert log[-1][2] == pytest.approx(model.nll(model.softmax(W), N_train), abs=1e-5)
+    assert log[-1][3] == pytest.approx(model.nll(model.softmax(W), counts(SMALL, itos)), abs=1e-5)
+    assert log[0][1] > log[-1][1]
+
+
+def test_train_with_no_val_logs_none():
+    N = counts(SMALL, model.build_vocab(SMALL))
+    _, log = model.train(N, np.zeros_like(N), seed=0, steps=2, lr=1, reg=0)
+    assert [row[3] for row in log] == [None, None, None]
+
+
+def test_train_raises_when_it_diverges():
+    N = counts(SMALL, model.build_vocab(SMALL))
+    with pytest.raises(FloatingPointError, match="step"):
+        model.train(N, N, seed=0, steps=100, lr=1e9, reg=0.01)
+
+
+def test_sample_equals_the_lecture_loop(names):
+    itos = model.build_vocab(names)
+    P = model.smooth(counts(names, itos), alpha=1)
+    got = model.sample(P, itos, num=50, max_len=1000, seed=2147483647)
+    assert got == reference.sample(torch.as_tensor(P), itos, num=50, seed=2147483647)
+
+
+def test_sample_stops_at_max_len():
+    itos = [".", "a"]
+    P = np.array([[0, 1], [0, 1]], dtype=np.float32)  # never ends by itself
+    assert model.sample(P, itos, num=2, max_len=7, seed=0) == ["aaaaaaa", "aaaaaaa"]
