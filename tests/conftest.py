@@ -20,9 +20,9 @@ class Repo:
             **os.environ,
             "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"],
             "DVC_NO_ANALYTICS": "1",
-            "DVC_SITE_CACHE_DIR": str(path / ".dvc-site-cache"),
-            "DVC_GLOBAL_CONFIG_DIR": str(path / ".dvc-global"),
-            "DVC_SYSTEM_CONFIG_DIR": str(path / ".dvc-system"),
+            "DVC_SITE_CACHE_DIR": str(path.parent / "dvc-site-cache"),
+            "DVC_GLOBAL_CONFIG_DIR": str(path.parent / "dvc-global-config"),
+            "DVC_SYSTEM_CONFIG_DIR": str(path.parent / "dvc-system-config"),
             "GIT_AUTHOR_NAME": "test", "GIT_AUTHOR_EMAIL": "test@example.com",
             "GIT_COMMITTER_NAME": "test", "GIT_COMMITTER_EMAIL": "test@example.com",
         }
