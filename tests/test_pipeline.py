@@ -31,7 +31,9 @@ def matrix(repo, name):
 
 
 def test_repro_runs_every_stage_and_reproduces_the_committed_results(built):
-    assert ran(built.repro) == STAGES
+    # evaluate's only output, metrics/eval.json, is committed and already matches dvc.lock.
+    assert ran(built.repro) == [stage for stage in STAGES if stage != "evaluate"]
+    assert ran(built.dvc("repro", "--force", "--single-item", "evaluate")) == ["evaluate"]
     # dvc.lock and the metrics in git are exactly what a fresh run gives.
     assert built.run("git", "status", "--porcelain").stdout == ""
     assert "Data and pipelines are up to date" in built.dvc("status").stdout
