@@ -59,9 +59,9 @@ def read_names(path, lowercase):
             line = raw.decode("utf-8")
         except UnicodeDecodeError as e:
             raise InputError(f"{path}:{lineno}: not UTF-8 text (byte {e.start + 1} of the line)") from None
-        if "\0" in line or not line.isprintable():
-            raise InputError(f"{path}:{lineno}: contains control characters; is it a text file?")
         name = line.strip()
+        if not name.isprintable():
+            raise InputError(f"{path}:{lineno}: contains control characters; is it a text file?")
         if lowercase:
             name = name.lower()
         if "." in name:

@@ -1,4 +1,6 @@
 """params.yaml: read it safely and check every key before any stage does any work."""
+import math
+
 import yaml
 
 from stages.files import InputError
@@ -41,10 +43,20 @@ def _problem(value, kind, ok, expected):
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)  # 'lr: 50' is a number too
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        if kind is float and isinstance(value, str) and _is_number(value):
+            return f"expected {expected}, got the string {value!r} (YAML reads 1e9 as text; write 1.0e9)"
         return f"expected {expected}, got {value!r}"
-    if value != value or not ok(value):  # value != value: NaN
+    if (kind is float and not math.isfinite(value)) or not ok(value):
         return f"expected {expected}, got {value!r}"
     return None
+
+
+def _is_number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def check(params):

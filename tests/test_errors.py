@@ -1,0 +1,231 @@
+"""Bad input ends in one short error naming the file and line or the params key; nothing is lost."""
+import json
+import math
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from stages import files, params
+from tests.conftest import ROOT, Repo
+
+DEFAULTS = yaml.safe_load((ROOT / "params.yaml").read_text())
+
+
+def run_stage(tmp_path, stage, *args, **overrides):
+    """Run `python -m stages.<stage>` in tmp_path with the default params updated by `overrides`."""
+    p = {section: dict(values) for section, values in DEFAULTS.items()}
+    for section, values in overrides.items():
+        p[section] = values if values is None else {**p[section], **values}
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(p))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", f"stages.{stage}", *args], cwd=tmp_path, env=env, capture_output=True)
+
+
+def prepare(tmp_path, content, **prepare_params):
+    """Write names.txt with `content` (bytes) and run prepare on it."""
+    (tmp_path / "names.txt").write_bytes(content)
+    return run_stage(tmp_path, "prepare", "out", prepare={"names_file": "names.txt", **prepare_params})
+
+
+def assert_clean_error(done, *fragments):
+    """Exit 1, a one-paragraph message that starts with 'error:' and says each fragment; no traceback."""
+    stderr = done.stderr.decode()
+    assert done.returncode == 1, stderr
+    assert stderr.startswith("error: ") and "Traceback" not in stderr, stderr
+    for fragment in fragments:
+        assert fragment in stderr, stderr
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "names.txt: no names"),
+        (b"\n  \n\r\n\t\n", "names.txt: no names"),
+        (b"anna\nbob\n\xff\xfeoops\n", "names.txt:3: not UTF-8"),
+        (b"anna\nbo\x00b\n", "names.txt:2: contains control characters"),
+        (bytes(range(256)) * 4, "names.txt:1: contains control characters"),
+        (b"anna\nmary.ann\n", "names.txt:2: 'mary.ann' contains '.'"),
+    ],
+    ids=["empty", "blank lines", "not utf-8", "nul byte", "binary", "boundary token"],
+)
+def test_bad_names_file(tmp_path, content, message):
+    done = prepare(tmp_path, content)
+    assert_clean_error(done, message)
+    assert not (tmp_path / "out").exists()
+    assert (tmp_path / "names.txt").read_bytes() == content  # the input is never touched
+
+
+def test_missing_names_file(tmp_path):
+    done = run_stage(tmp_path, "prepare", "out", prepare={"names_file": "nope.txt"})
+    assert_clean_error(done, "nope.txt: no such file", "prepare.names_file")
+
+
+def test_messy_but_valid_names_are_normalised(tmp_path):
+    content = "\ufeffAnna\r\n  bob \r\n\r\nanna\nZoë\njosé\nBob".encode()  # BOM, CRLF, spaces, case, no final newline
+    done = prepare(tmp_path, content, val_frac=0.0, test_frac=0.0)
+    assert done.returncode == 0, done.stderr
+    train = (tmp_path / "out/train.txt").read_text(encoding="utf-8").split()
+    assert sorted(train) == ["anna", "anna", "bob", "bob", "josé", "zoë"]  # duplicates are data
+    assert json.loads((tmp_path / "out/vocab.json").read_text()) == [".", "a", "b", "j", "n", "o", "s", "z", "é", "ë"]
+
+
+def test_lowercase_false_keeps_case(tmp_path):
+    done = prepare(tmp_path, b"Anna\nbob\n", val_frac=0.0, test_frac=0.0, lowercase=False)
+    assert done.returncode == 0
+    assert json.loads((tmp_path / "out/vocab.json").read_text()) == [".", "A", "a", "b", "n", "o"]
+
+
+def test_a_split_that_leaves_train_empty(tmp_path):
+    done = prepare(tmp_path, b"anna\nbob\n", val_frac=0.5, test_frac=0.4)
+    assert_clean_error(done, "names.txt: 2 names leave none for train", "prepare.val_frac", "prepare.test_frac")
+    assert not (tmp_path / "out").exists()
+
+
+def with_param(section, key, value):
+    p = {s: dict(v) for s, v in DEFAULTS.items()}
+    p[section][key] = value
+    return p
+
+
+BAD_VALUES = [
+    ("prepare", "names_file", ""), ("prepare", "names_file", 3), ("prepare", "seed", "x"), ("prepare", "seed", 1.5),
+    ("prepare", "val_frac", -0.1), ("prepare", "val_frac", 1), ("prepare", "test_frac", 1.5),
+    ("prepare", "test_frac", "a"), ("prepare", "lowercase", "maybe"), ("prepare", "lowercase", 1),
+    ("smooth", "alpha", -1), ("smooth", "alpha", "abc"), ("smooth", "alpha", float("inf")), ("smooth", "alpha", float("nan")),
+    ("train_nn", "seed", -1), ("train_nn", "seed", True), ("train_nn", "steps", -1), ("train_nn", "steps", 10.5),
+    ("train_nn", "lr", 0), ("train_nn", "lr", -3), ("train_nn", "lr", "fast"), ("train_nn", "reg", -0.01),
+    ("sample", "seed", "s"), ("sample", "num", -1), ("sample", "max_len", 0), ("sample", "max_len", None),
+]
+
+
+@pytest.mark.parametrize("section, key, value", BAD_VALUES)
+def test_a_bad_param_is_named(section, key, value):
+    problems = params.check(with_param(section, key, value))
+    assert problems[0].startswith(f"{section}.{key}: expected "), problems
+    assert all(f"{section}.{key}" in problem for problem in problems), problems  # + the sum of fractions
+
+
+@pytest.mark.parametrize("section, key", [(s, k) for s, keys in params.SCHEMA.items() for k in keys])
+def test_a_missing_param_is_named(section, key):
+    p = with_param(section, key, None)
+    del p[section][key]
+    assert params.check(p) == [f"{section}.{key}: missing; expected {params.SCHEMA[section][key][2]}"]
+
+
+def test_the_defaults_are_valid_and_typed():
+    assert params.check(DEFAULTS) == []
+    assert params.check(with_param("smooth", "alpha", 0)) == []
+    assert params.check(with_param("train_nn", "lr", 1e9)) == []
+
+
+def test_fractions_that_leave_no_train_names():
+    p = with_param("prepare", "val_frac", 0.6)
+    p["prepare"]["test_frac"] = 0.4
+    assert params.check(p) == [
+        "prepare.val_frac + prepare.test_frac: expected < 1 so train keeps some names, got 1.0"
+    ]
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    done = run_stage(
+        tmp_path, "smooth", "in.csv", "P.csv",
+        smooth={"alpha": -1, "alhpa": 1}, train_nn={"lr": "1e9"}, sample=None,
+    )
+    assert_clean_error(
+        done, "params.yaml:", "smooth.alpha: expected a number >= 0, got -1", "smooth.alhpa: unknown key",
+        "train_nn.lr: expected a number > 0, got the string '1e9' (YAML reads 1e9 as text; write 1.0e9)",
+        "sample: missing section",
+    )
+    assert not (tmp_path / "P.csv").exists()
+
+
+@pytest.mark.parametrize("text, message", [("smooth: [1\n", "params.yaml: not valid YAML"), ("- 1\n", "expected sections")])
+def test_params_file_that_is_not_a_mapping(tmp_path, text, message):
+    (tmp_path / "params.yaml").write_text(text)
+    done = subprocess.run(
+        [sys.executable, "-m", "stages.smooth", "in.csv", "P.csv"],
+        cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
+    )
+    assert_clean_error(done, message)
+
+
+def test_replacing_leaves_nothing_behind_on_failure(tmp_path):
+    target = tmp_path / "out.txt"
+    target.write_text("last good")
+    with pytest.raises(RuntimeError):
+        with files.replacing(str(target)) as f:
+            f.write("half")
+            raise RuntimeError("disk full")
+    assert target.read_text() == "last good"
+    assert os.listdir(tmp_path) == ["out.txt"]
+
+
+def test_metrics_are_strict_json(tmp_path):
+    with pytest.raises(ValueError):
+        files.write_json(str(tmp_path / "m.json"), {"nll": float("inf")})
+    assert not (tmp_path / "m.json").exists()
+
+
+# End to end, through dvc repro in a copy of the project.
+
+
+def test_alpha_zero_with_an_unseen_held_out_bigram_reports_inf(tmp_path):
+    repo = Repo(tmp_path / "project")
+    repo.write("data/names.txt", "\n".join("abcdefghijklmnopqrstuvwxyz"))  # each name a letter of its own
+    repo.set_params(smooth={"alpha": 0})
+    repro = repo.dvc("repro")
+    metrics = json.loads(repo.read("metrics/eval.json"))
+    # Every val name starts with a letter no train name starts with: P['.', c] = 0. Its row c is
+    # empty in train, so uniform: c -> '.' stays finite. One impossible bigram per name.
+    assert metrics["counts"]["val"] == {"nll": "inf", "ppl": "inf", "bigrams": 6, "zero_prob": 3}
+    assert metrics["counts"]["train"]["nll"] == pytest.approx(math.log(20) / 2)  # '.' -> one of 20 letters (log 20), then '.' (log 1)
+    assert "warning: counts model gives val an infinite NLL: 3 of its 6 bigrams have probability 0" in repro.stderr
+    assert "Infinity" not in repo.read("metrics/eval.json") and "NaN" not in repo.read("metrics/eval.json")
+    shown = json.loads(repo.dvc("metrics", "show", "--json").stdout)
+    assert shown[""]["data"]["metrics/eval.json"]["data"]["counts"]["val"]["nll"] == "inf"
+
+
+def test_diverging_training_fails_naming_lr_and_keeps_the_lock(tmp_path):
+    repo = Repo(tmp_path / "project")
+    repo.dvc("repro")
+    repo.commit("reproduced")
+    lock = repo.read("dvc.lock")
+    repo.set_params(train_nn={"lr": 1e9})
+    done = repo.dvc("repro", check=False)
+    assert done.returncode != 0
+    assert "error: params.yaml: train_nn.lr = 1000000000.0 makes training diverge" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert repo.read("dvc.lock") == lock
+    assert not (repo.path / "data/W.csv").exists() and not (repo.path / "data/W.csv.tmp").exists()
+
+
+def test_two_cold_runs_give_byte_identical_outputs(tmp_path):
+    repo = Repo(tmp_path / "project")
+    repo.dvc("repro", "--force")
+    first = repo.read("dvc.lock")
+    png = (repo.path / "plots/counts.png").read_bytes()
+    repo.dvc("repro", "--force")
+    assert repo.read("dvc.lock") == first
+    assert (repo.path / "plots/counts.png").read_bytes() == png
+
+
+def test_any_alphabet_long_names_and_a_single_name_run_end_to_end(tmp_path):
+    repo = Repo(tmp_path / "project")
+    names = ["zoë", "josé", "ÅSA", "li", "x" * 5000, "müller", "ana", "émile", "søren", "ana"]
+    repo.write("data/names.txt", "\n".join(names))
+    repo.dvc("repro")
+    vocab = json.loads(repo.read("data/prepared/vocab.json"))
+    assert vocab == [".", *"aeijlmnorsxz", "å", "é", "ë", "ø", "ü"]
+    assert (repo.path / "plots/counts.png").read_bytes().startswith(b"\x89PNG")
+    for split in ("train", "val", "test"):
+        assert json.loads(repo.read("metrics/eval.json"))["counts"][split]["bigrams"] > 0
+
+    repo.write("data/names.txt", "solo\n")
+    repo.dvc("repro")
+    metrics = json.loads(repo.read("metrics/eval.json"))
+    assert metrics["counts"]["train"]["bigrams"] == 5
+    assert metrics["counts"]["val"] == {"nll": None, "ppl": None, "bigrams": 0, "zero_prob": 0}
+    assert len(repo.read("data/samples/counts.txt").splitlines()) == 20
