@@ -152,6 +152,13 @@ def test_params_file_that_is_not_a_mapping(tmp_path, text, message):
     assert_clean_error(done, message)
 
 
+def test_an_alpha_too_small_for_float32(tmp_path):
+    (tmp_path / "in.csv").write_text(",.,a\n.,0,5\na,5,0\n")
+    done = run_stage(tmp_path, "smooth", "in.csv", "P.csv", smooth={"alpha": 1e-300})
+    assert_clean_error(done, "smooth.alpha = 1e-300 rounds some probabilities to 0 in float32")
+    assert not (tmp_path / "P.csv").exists()
+
+
 def test_replacing_leaves_nothing_behind_on_failure(tmp_path):
     target = tmp_path / "out.txt"
     target.write_text("last good")

@@ -86,6 +86,13 @@ def test_smooth_by_hand_and_an_unseen_context_is_uniform():
     assert np.allclose(model.smooth(N, alpha=1)[0], [1 / 7, 3 / 7, 3 / 7])
 
 
+def test_smooth_rejects_an_alpha_that_float32_rounds_away():
+    N = np.array([[0, 1000], [1, 0]])
+    with pytest.raises(ValueError, match="too small for float32"):
+        model.smooth(N, alpha=1e-300)
+    assert model.smooth(N, alpha=1e-6).all()
+
+
 def test_nll_equals_the_lecture_loop_in_float64(names):
     itos = model.build_vocab(names)
     N = counts(names, itos)

@@ -1,0 +1,59 @@
+"""Properties of the model module on random corpora over random alphabets."""
+import math
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stages import model
+from tests import reference
+
+# Any printable character but the boundary token; names as files.read_names would give them.
+chars = st.characters(codec="utf-8", exclude_characters=".", exclude_categories=("Cc", "Cs", "Zl", "Zp", "Zs"))
+alphabets = st.lists(chars, min_size=1, max_size=12, unique=True)
+
+
+@st.composite
+def corpora(draw):
+    alphabet = draw(alphabets)
+    return draw(st.lists(st.text(alphabet=alphabet, min_size=1, max_size=12), min_size=1, max_size=30))
+
+
+@settings(max_examples=200, deadline=None)
+@given(corpora())
+def test_counts_sum_to_the_bigrams_and_equal_the_loop(names):
+    itos = model.build_vocab(names)
+    N = model.count_bigrams(model.encode(names, itos), len(itos))
+    assert N.sum() == sum(len(name) + 1 for name in names)
+    assert np.array_equal(N, reference.counts(names, itos).numpy())
+
+
+@st.composite
+def two_corpora(draw):
+    """(train, held out): names over one alphabet."""
+    alphabet = draw(alphabets)
+    names = st.lists(st.text(alphabet=alphabet, min_size=1, max_size=12), min_size=1, max_size=30)
+    return draw(names), draw(names)
+
+
+@settings(max_examples=200, deadline=None)
+@given(two_corpora(), st.just(0.0) | st.floats(min_value=1e-6, max_value=100))
+def test_every_row_of_p_sums_to_one_and_nll_is_finite_when_smoothed(corpus, alpha):
+    train, held_out = corpus
+    itos = model.build_vocab(train + held_out)
+    N_train, N_held_out = (model.count_bigrams(model.encode(names, itos), len(itos)) for names in corpus)
+    P = model.smooth(N_train, alpha)
+    assert np.allclose(P.sum(1), 1, atol=1e-5)
+    assert math.isfinite(model.nll(P, N_train)) and model.nll(P, N_train) >= 0
+    if alpha > 0:
+        assert model.zero_prob(P, N_held_out) == 0
+        assert math.isfinite(model.nll(P, N_held_out))
+
+
+@settings(max_examples=200, deadline=None)
+@given(corpora())
+def test_the_vocabulary_round_trips_every_name(names):
+    itos = model.build_vocab(names)
+    assert itos[0] == model.BOUNDARY and len(set(itos)) == len(itos)
+    decoded = "".join(itos[i] for i in model.encode(names, itos))
+    assert decoded.strip(".").split(".") == names
