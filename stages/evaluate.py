@@ -1,9 +1,11 @@
-"""evaluate: NLL and perplexity of both models on every split, and how far apart they are."""
+"""evaluate: NLL and perplexity of both models on every split, and the data of three plots."""
 import math
 import os
 import sys
 
-from stages import files, model
+from stages import files, model, params
+
+ALPHAS = [10 ** (k / 2) for k in range(-6, 7)]  # the smoothing curve: 0.001 to 1000, half-decades
 
 
 def score(P, N):
@@ -19,14 +21,17 @@ def score(P, N):
     return {"nll": nll, "ppl": ppl, "bigrams": int(N.sum()), "zero_prob": model.zero_prob(P, N)}
 
 
-def main(counts_dir, P_csv, W_csv, eval_json):
+def main(counts_dir, P_csv, W_csv, eval_json, probs_csv, alpha_csv):
+    alpha = params.load("smooth")["alpha"]  # only to mark it on the smoothing curve
     counts = {split: files.read_matrix(os.path.join(counts_dir, f"{split}.csv"), dtype="int64")[1] for split in files.SPLITS}
-    _, P = files.read_matrix(P_csv, dtype="float32")
+    itos, P = files.read_matrix(P_csv, dtype="float32")
     _, W = files.read_matrix(W_csv, dtype="float32")
     models = {"counts": P, "nn": model.softmax(W)}
 
     metrics = {name: {split: score(Q, N) for split, N in counts.items()} for name, Q in models.items()}
     metrics["kl_counts_nn"] = model.kl(P, models["nn"], counts["train"])
+    grid = sorted(set(ALPHAS) | ({alpha} if alpha > 0 else set()))  # a log axis has no 0
+    curve = model.alpha_curve(counts["train"], counts["val"], grid)
 
     for name in models:
         for split, m in metrics[name].items():
@@ -35,6 +40,10 @@ def main(counts_dir, P_csv, W_csv, eval_json):
                       f"{m['bigrams']} bigrams have probability 0 (smooth.alpha = 0 and they never occur in train)",
                       file=sys.stderr)
     files.write_json(eval_json, metrics)
+    files.write_table(probs_csv, ["prev", "next", "counts", "nn"], [
+        (itos[i], itos[j], float(P[i, j]), float(models["nn"][i, j])) for i in range(len(itos)) for j in range(len(itos))
+    ])
+    files.write_table(alpha_csv, ["alpha", "train_nll", "val_nll", "chosen"], [(*row, int(row[0] == alpha)) for row in curve])
 
 
 if __name__ == "__main__":

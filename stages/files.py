@@ -105,12 +105,17 @@ def write_matrix(path, M, labels, fmt="%d"):
 
 
 def write_table(path, columns, rows):
-    """A CSV with a header; floats to 6 decimals, None as an empty cell."""
-    cell = {float: "{:.6f}".format, type(None): lambda x: ""}
+    """A CSV with a header; floats to 6 significant digits, None and NaN as empty cells."""
+
+    def cell(x):
+        if x is None or x != x:
+            return ""
+        return f"{x:.6g}" if isinstance(x, float) else str(x)
+
     with replacing(path) as f:
         out = csv.writer(f, lineterminator="\n")
         out.writerow(columns)
-        out.writerows([cell.get(type(x), str)(x) for x in row] for row in rows)
+        out.writerows(map(cell, row) for row in rows)
 
 
 def read_matrix(path, dtype):

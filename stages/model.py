@@ -108,6 +108,15 @@ def kl(P, Q, N):
     return float(weights @ terms.sum(1))
 
 
+def alpha_curve(N_train, N_val, alphas):
+    """(alpha, train NLL, val NLL) of the counts model smoothed with each alpha: O(V^2) each."""
+    curve = []
+    for alpha in alphas:
+        P = smooth(N_train, alpha)
+        curve.append((alpha, nll(P, N_train), nll(P, N_val)))
+    return curve
+
+
 def bigram_loss(W, F, reg):
     """(loss, nll) of the network on bigram frequencies F = N / N.sum(), both torch scalars.
 
@@ -147,6 +156,23 @@ def train(N_train, N_val, seed, steps, lr, reg):
         loss.backward()
         W.data += -lr * W.grad
     return W.detach().numpy(), log
+
+
+def reg_curve(N_train, N_val, regs, seed, steps, lr):
+    """(reg, train NLL, val NLL) of the network trained from the same init with each reg.
+
+    Training from counts makes each point cost O(steps * V^2). A reg at which training
+    diverges gives (reg, None, None).
+    """
+    curve = []
+    for reg in regs:
+        try:
+            log = train(N_train, N_val, seed=seed, steps=steps, lr=lr, reg=reg)[1]
+        except FloatingPointError:
+            curve.append((reg, None, None))
+        else:
+            curve.append((reg, log[-1][2], log[-1][3]))
+    return curve
 
 
 def sample(P, itos, num, max_len, seed):

@@ -107,13 +107,44 @@ def test_sample_draws_the_lecture_names(built):
         assert stats[name]["mean_len"] == pytest.approx(sum(map(len, drawn)) / 20)
 
 
-def test_plots_show_both_plots_without_errors(built):
+def test_plots_show_every_plot_with_data_and_every_spec_renders(built):
+    import vl_convert
+
     shown = json.loads(built.dvc("plots", "show", "--json").stdout)
     assert not shown.get("errors")
     data = shown["data"]
-    assert [p["type"] for p in data["plots/counts.png"]] == ["image"]
-    values = data["Loss per step"][0]["content"]["data"]["values"]
-    assert {v["rev"] for v in values} == {"workspace"} and len(values) == 2 * 101
+    assert [p["type"] for p in data.pop("plots/counts.png")] == ["image"]
+    rows = {title: len(plot[0]["content"]["data"]["values"]) for title, plot in data.items()}
+    assert rows == {
+        "P, the counts model": 27 * 27,
+        "softmax(W) next to P — gradient descent recovers the counts": 27 * 27,
+        "Loss per step": 2 * 101,  # train and val, one line each
+        "Smoothing — NLL of the counts model against smooth.alpha": 13,
+        "Regularisation — NLL of the network against train_nn.reg": 12,  # the grid and reg = 0.01
+    }
+    for title, (plot,) in data.items():
+        assert plot["content"]["title"] == title or plot["content"]["title"]["text"] == title
+        png = vl_convert.vegalite_to_png(plot["content"])
+        assert png.startswith(b"\x89PNG") and len(png) > 20_000, title
+
+
+def test_the_heatmap_png_is_the_lecture_figure(built):
+    from PIL import Image
+
+    with Image.open(built.path / "plots/counts.png") as image:
+        assert image.format == "PNG"
+        assert 900 <= image.width <= 1100 and 900 <= image.height <= 1100  # 27 cells of about 36 px
+
+
+def test_curves_mark_the_params_values(built):
+    alpha = pd.read_csv(built.path / "plots/alpha.csv")
+    assert list(alpha.alpha[alpha.chosen == 1]) == [1.0]
+    assert alpha.train_nll.is_monotonic_increasing  # more smoothing always fits train worse
+    reg = pd.read_csv(built.path / "plots/reg.csv")
+    assert list(reg.reg[reg.chosen == 1]) == [0.01]
+    metrics = json.loads(built.read("metrics/eval.json"))
+    assert float(alpha.val_nll[alpha.chosen == 1].iloc[0]) == pytest.approx(metrics["counts"]["val"]["nll"], abs=1e-5)
+    assert float(reg.val_nll[reg.chosen == 1].iloc[0]) == pytest.approx(metrics["nn"]["val"]["nll"], abs=1e-5)
 
 
 def test_changing_alpha_reruns_only_smooth_evaluate_and_sample(repo):
