@@ -20,5 +20,5 @@ def count_heatmap(path, N, itos):
     ax.set_title("Bigram counts in train: row = previous character, column = next")
     ax.axis("off")
     with files.replacing(path, "wb") as f:
-        fig.savefig(f, format="png", dpi=60, bbox_inches="tight", metadata={"Software": None})
+        fig.savefig(f, format="png", dpi=72, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
