@@ -375,13 +375,14 @@ def footnotes(results):
     return lines
 
 
-def machine():
+def machine(load):
+    """One line naming the machine and the versions measured; `load` is the load average before the run."""
     import dvc
     import numpy
     import torch
 
     return (f"{os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
-            f"numpy {numpy.__version__}, torch {torch.__version__}, dvc {dvc.__version__}")
+            f"numpy {numpy.__version__}, torch {torch.__version__}, dvc {dvc.__version__}; load average before: {load:.2f}")
 
 
 def parse_args():
@@ -400,13 +401,14 @@ def parse_args():
 def main():
     args = parse_args()
     header = ["corpus", "step", "ours (s)", "lecture (s)", "lecture/ours", "target", "process (s)", "peak MB", "lecture MB"]
+    load = os.getloadavg()[0]  # other work on the machine skews every time, torch's the most
     results = {}
     with tempfile.TemporaryDirectory(prefix="bigram-benchmark-") as tmp:
         tmp = Path(tmp)
         for size, corpus in build_corpora(tmp, args.sizes).items():
             results[size] = measure(tmp, size, corpus, args)
     rows = [row for size, m in results.items() for row in table_rows(size, m)]
-    print(machine())
+    print(machine(load))
     print(format_table(header, rows))
     print("\n".join(footnotes(results)))
 
