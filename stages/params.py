@@ -40,9 +40,8 @@ SCHEMA = {
 
 def _problem(value, kind, ok, expected):
     """What is wrong with one value, or None."""
-    if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)  # 'lr: 50' is a number too
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+    number = kind is float and isinstance(value, int) and not isinstance(value, bool)  # 'lr: 50' is a number too
+    if not (isinstance(value, kind) or number) or (kind is int and isinstance(value, bool)):
         if kind is float and isinstance(value, str) and _is_number(value):
             return f"expected {expected}, got the string {value!r} (YAML reads 1e9 as text; write 1.0e9)"
         return f"expected {expected}, got {value!r}"
