@@ -58,9 +58,9 @@ def smooth(N, alpha):
 
     The sum keeps its dimension, (V, V) / (V, 1), so each row is divided by its own total;
     without keepdim the (V,) totals broadcast as a row and divide columns instead.
-    Raises ValueError if alpha > 0 is so small that a probability rounds to 0.
     A zero total happens only for alpha = 0 and a character never followed by anything in
     train; 1/V is the limit of (0 + alpha) / (V * alpha) as alpha -> 0.
+    Raises ValueError if alpha > 0 is so small that a probability rounds to 0.
     """
     counts = N.astype(np.float32) + np.float32(alpha)  # (V, V)
     totals = counts.sum(1, keepdims=True)  # (V, 1)
