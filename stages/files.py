@@ -81,7 +81,8 @@ def read_lines(path):
 
 def write_lines(path, lines):
     with replacing(path) as f:
-        f.writelines(line + "\n" for line in lines)
+        if lines:
+            f.write("\n".join(lines) + "\n")
 
 
 def read_json(path):

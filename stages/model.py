@@ -25,7 +25,7 @@ def split_names(names, val_frac, test_frac, seed):
 
 def build_vocab(names):
     """itos: the boundary '.' at index 0, then the sorted unique characters of all names."""
-    return [BOUNDARY] + sorted(set().union(*names))
+    return [BOUNDARY] + sorted(set("".join(names)))
 
 
 def encode(names, itos):
@@ -137,6 +137,7 @@ def train(N_train, N_val, seed, steps, lr, reg):
     """
     import torch
 
+    torch.set_num_threads(1)  # (V, V) ops are too small to gain from threads, and lose badly to a busy core
     V = len(N_train)
     g = torch.Generator().manual_seed(seed)
     W = torch.randn((V, V), generator=g, requires_grad=True)
@@ -183,6 +184,7 @@ def sample(P, itos, num, max_len, seed):
     """
     import torch
 
+    torch.set_num_threads(1)  # one row at a time: threads only add overhead
     g = torch.Generator().manual_seed(seed)
     rows = torch.as_tensor(P)  # (V, V)
     names = []

@@ -133,7 +133,7 @@ def test_the_heatmap_png_is_the_lecture_figure(built):
 
     with Image.open(built.path / "plots/counts.png") as image:
         assert image.format == "PNG"
-        assert 850 <= image.width <= 1000 and 850 <= image.height <= 1000  # 27 cells of about 34 px
+        assert 1100 <= image.width <= 1200 and 1100 <= image.height <= 1250  # 27 cells of about 43 px
 
 
 def test_curves_mark_the_params_values(built):
