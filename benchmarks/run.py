@@ -8,7 +8,8 @@ Corpus 1x is data/names.txt (prepare.names_file); 10x and 100x repeat its names.
 corpus, in copies of the project under a temporary directory, it measures
 
   ours (s)     each stage's work: its main() called in this process with its modules already
-               imported, best of up to 3 calls; count's heatmap is shown on its own row
+               imported, best of up to 3 calls; work the lecture's code doesn't do (count's
+               heatmap, the reg and alpha curves) is timed apart, on rows of its own
   process (s)  each stage run as its own process, as DVC runs it: start-up and imports included
   peak MB      that process's peak resident memory
   cold repro   `dvc repro --force` in a fresh copy with an empty cache: all six stages
@@ -18,6 +19,8 @@ corpus, in copies of the project under a temporary directory, it measures
                --lecture-max-names names it runs on a random sample and is extrapolated.
 
 and prints one table, then the speed of counting: reading the split files, encoding, counting.
+It takes about 7 minutes on 2 cores (--quick: 1), needs GNU time at /usr/bin/time, and
+measures best on an otherwise idle machine: it prints how busy the CPUs were before it began.
 """
 import argparse
 import contextlib
@@ -39,8 +42,14 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+TIME = "/usr/bin/time"  # GNU time, for the peak memory of a process
 WORK = ("count", "smooth", "train_nn", "evaluate", "sample")  # the issue's "work": all but prepare
-HEATMAP = "count: heatmap"  # the row of the heatmap count draws, apart from the counting
+LINEAR = ("prepare", "count", "train_nn", "evaluate")  # the lecture's stages whose work grows with the corpus
+EXTRAS = {  # stage -> (module, function, row): work the lecture doesn't do, timed apart from the stage's
+    "count": ("stages.plots", "count_heatmap", "count: heatmap PNG"),
+    "train_nn": ("stages.model", "reg_curve", "train_nn: reg curve"),
+    "evaluate": ("stages.model", "alpha_curve", "evaluate: alpha curve"),
+}
 REPEATS = 3  # best of this many runs ...
 BUDGET = 20  # ... or fewer: no new run starts once this many seconds have been spent
 TARGETS = {  # row -> least lecture/ours ratio the issue asks for
@@ -90,20 +99,20 @@ def environment(tmp):
 def run(cmd, cwd, env):
     """Run cmd to completion as a child process and measure it; raises RuntimeError if it fails.
 
-    The peak memory is the kernel's maximum resident set size of the child, or of any
-    process it waited for (for `dvc repro`, its stages), as reported by wait4.
+    The peak memory is the maximum resident set size of the process, or of any process it
+    waited for (for `dvc repro`, its stages), as GNU time reports it. Not wait4 from here:
+    a child's maximum includes this process's resident memory, which the child is forked from.
     """
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+    with tempfile.NamedTemporaryFile("w+") as peak, tempfile.TemporaryFile("w+") as out:
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err, text=True)
-        _, status, usage = os.wait4(proc.pid, 0)
+        done = subprocess.run([TIME, "--format", "%M", "--output", peak.name, *cmd],
+                              cwd=cwd, env=env, stdout=out, stderr=subprocess.PIPE, text=True)
         seconds = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
-        out.seek(0), err.seek(0)
-        stdout, stderr = out.read(), err.read()
-    if proc.returncode:
-        raise RuntimeError(f"{shlex.join(map(str, cmd))} exited {proc.returncode} in {cwd}:\n{stdout}{stderr}")
-    return Run(seconds, usage.ru_maxrss / 1024, stdout)  # Linux: ru_maxrss in KB
+        out.seek(0)
+        stdout, kilobytes = out.read(), peak.read().split()[-1]
+    if done.returncode:
+        raise RuntimeError(f"{shlex.join(map(str, cmd))} exited {done.returncode} in {cwd}:\n{stdout}{done.stderr}")
+    return Run(seconds, int(kilobytes) / 1024, stdout)
 
 
 def names_file(project):
@@ -129,7 +138,7 @@ def copy_project(dest, corpus, env):
     `corpus` as its names file. Returns dest."""
     tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=True)
     for name in filter(None, tracked.stdout.split("\0")):
-        if (ROOT / name).exists():  # tracked but deleted in the working tree
+        if (ROOT / name).exists():  # not a file deleted from the working tree but still tracked
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, dest / name)
     shutil.copyfile(corpus, names_file(dest))
@@ -152,14 +161,24 @@ def stage_commands(project):
 
 
 def stage_processes(project, commands, env):
-    """{stage: Run}: each stage once as its own process, in order, which also makes every stage's inputs."""
-    return {stage: run([sys.executable, "-m", module, *args], project, env) for stage, (module, args) in commands.items()}
+    """{stage: Run}: each stage as its own process, in order, best of up to REPEATS runs (and the
+    largest peak memory of them); the first run of a stage makes the next stage's inputs."""
+    results = {}
+    for stage, (module, args) in commands.items():
+        runs = repeat(lambda: run([sys.executable, "-m", module, *args], project, env))
+        results[stage] = Run(min(r.seconds for r in runs), max(r.peak_mb for r in runs), runs[0].stdout)
+    return results
 
 
 @contextlib.contextmanager
-def timing(module, name):
-    """Wrap module.name so that each call's seconds are appended to the list this yields."""
-    real, spent = getattr(module, name), []
+def timing(module_name, name):
+    """Wrap module.name, if there is one, so that each call's seconds are appended to the list this yields."""
+    spent = []
+    module = importlib.import_module(module_name) if module_name else None
+    real = getattr(module, name) if hasattr(module, name or "") else None
+    if real is None:
+        yield spent
+        return
 
     def timed(*args, **kwargs):
         start = time.perf_counter()
@@ -179,27 +198,27 @@ def stage_work(project, commands):
     """{row: seconds}: best of up to REPEATS calls of each stage's main(*args) in `project`.
 
     Each stage is called once first, so that the imports it makes inside its functions
-    (torch, matplotlib) are not timed. The time count spends in plots.count_heatmap is
-    taken out of count's row and shown on the HEATMAP row.
+    (torch, matplotlib) are not timed. The time a stage spends in its EXTRAS function is
+    taken out of the stage's row and shown on the extra's own row.
     """
-    from stages import plots
-
     rows = {}
-    with contextlib.chdir(project), contextlib.redirect_stdout(io.StringIO()), timing(plots, "count_heatmap") as heatmap:
+    with contextlib.chdir(project), contextlib.redirect_stdout(io.StringIO()):
         for stage, (module, args) in commands.items():
             main = importlib.import_module(module).main
-            main(*args)
-
-            def call():
-                heatmap.clear()
-                start = time.perf_counter()
+            extra_module, function, extra_row = EXTRAS.get(stage, (None, None, None))
+            with timing(extra_module, function) as extra:
                 main(*args)
-                return time.perf_counter() - start, sum(heatmap)
 
-            calls = repeat(call)
-            rows[stage] = min(total - drawing for total, drawing in calls)
-            if stage == "count" and calls[0][1]:
-                rows[HEATMAP] = min(drawing for _, drawing in calls)
+                def call():
+                    extra.clear()
+                    start = time.perf_counter()
+                    main(*args)
+                    return time.perf_counter() - start, sum(extra)
+
+                calls = repeat(call)
+            rows[stage] = min(total - inner for total, inner in calls)
+            if any(inner for _, inner in calls):
+                rows[extra_row] = min(inner for _, inner in calls)
     return rows
 
 
@@ -247,14 +266,18 @@ def bigram_count(names):
 
 
 def lecture(tmp, corpus, env, max_names, sample_names):
-    """The lecture's code on `corpus`, as a dict: per-stage seconds ("stages"), the process's wall
-    seconds ("seconds") and peak MB ("peak_mb"), and "scale": 1, or the factor by which the
-    run on a random sample of `sample_names` names was multiplied when the corpus has more than
-    `max_names` names. Times and the memory above the import grow linearly with the bigrams."""
+    """The lecture's code on `corpus`, best of up to REPEATS runs, as a dict: "stages" (seconds per
+    stage), "seconds" (the process's wall time), "peak_mb", "scale" and "sample_names".
+
+    A corpus of more than `max_names` names is replaced by a random sample of `sample_names`
+    of them, and the LINEAR stages' times and the memory above the torch import are scaled by
+    `scale`, the ratio of their bigrams; smoothing and sampling don't depend on the corpus.
+    Otherwise scale is 1.
+    """
     names = corpus.read_text(encoding="utf-8").splitlines()
-    scale = 1
+    sample, scale = names, 1
     if len(names) > max_names:
-        sample = random.Random(0).sample(names, sample_names)
+        sample = random.Random(0).sample(names, min(sample_names, len(names)))
         scale = bigram_count(names) / bigram_count(sample)
         corpus = tmp / "lecture-sample.txt"
         corpus.write_text("".join(name + "\n" for name in sample), encoding="utf-8")
@@ -269,11 +292,11 @@ def lecture(tmp, corpus, env, max_names, sample_names):
     peak_mb = min(result.peak_mb for result, _ in runs)
     base_mb = runs[0][1]["rss_after_import_mb"]
     return {
-        "stages": {stage: t * scale for stage, t in stages.items()},
-        "seconds": seconds + (scale - 1) * sum(stages.values()),
+        "stages": {stage: t * scale if stage in LINEAR else t for stage, t in stages.items()},
+        "seconds": seconds + (scale - 1) * sum(stages[stage] for stage in LINEAR),
         "peak_mb": base_mb + scale * (peak_mb - base_mb),
         "scale": scale,
-        "sample_names": sample_names if scale != 1 else None,
+        "sample_names": len(sample),
     }
 
 
@@ -291,18 +314,23 @@ def measure(tmp, size, corpus, args):
     log(f"{size}x: dvc repro, cold and after an alpha change")
     repros = repeat(lambda: repro(tmp, corpus, list(commands), env))
     log(f"{size}x: the lecture's code")
+    baseline = lecture(tmp, corpus, env, args.lecture_max_names, args.lecture_sample)
     return {
         "processes": processes,
         "work": work,
         "counting": (bigrams, count_seconds),
         "cold": min((cold for cold, _ in repros), key=lambda r: r.seconds),
         "alpha": min((alpha for _, alpha in repros), key=lambda r: r.seconds),
-        "lecture": lecture(tmp, corpus, env, args.lecture_max_names, args.lecture_sample),
+        "lecture": baseline,
     }
 
 
 def seconds(x):
     return "" if x is None else f"{x:.3g}" if x < 100 else f"{x:.0f}"
+
+
+def ratio(x):
+    return "" if x is None else f"{x:.3g}" if x < 100 else f"{x:,.0f}"
 
 
 def megabytes(x):
@@ -323,17 +351,20 @@ def table_rows(size, m):
     rows = []
 
     def add(row, ours, theirs, process=None, peak=None, lecture_peak=None):
-        ratio = theirs / ours if theirs is not None else None
-        rows.append([corpus, row, seconds(ours), seconds(theirs), "" if ratio is None else f"{ratio:.3g}",
-                     verdict(row, ratio), seconds(process), megabytes(peak), megabytes(lecture_peak)])
+        faster = theirs / ours if theirs is not None else None
+        rows.append([corpus, row, seconds(ours), seconds(theirs), ratio(faster),
+                     verdict(row, faster), seconds(process), megabytes(peak), megabytes(lecture_peak)])
 
     for row, ours in m["work"].items():
         stage = row if row in m["processes"] else None
         add(row, ours, lecture["stages"].get(row),
             process=m["processes"][stage].seconds if stage else None,
             peak=m["processes"][stage].peak_mb if stage else None)
-    add("work", sum(m["work"][s] for s in WORK), sum(lecture["stages"][s] for s in WORK),
-        peak=max(m["processes"][s].peak_mb for s in WORK))
+    work = sum(m["work"][s] for s in WORK)
+    add("work", work, sum(lecture["stages"][s] for s in WORK), peak=max(m["processes"][s].peak_mb for s in WORK))
+    extras = [row for _, _, row in EXTRAS.values() if row in m["work"]]
+    if extras:
+        add("work + extras", work + sum(m["work"][row] for row in extras), None)
     add("cold repro", m["cold"].seconds, lecture["seconds"], peak=m["cold"].peak_mb, lecture_peak=lecture["peak_mb"])
     add("alpha repro", m["alpha"].seconds, lecture["seconds"], peak=m["alpha"].peak_mb, lecture_peak=lecture["peak_mb"])
     return rows
@@ -349,13 +380,19 @@ def format_table(header, rows):
 
 
 def footnotes(results):
-    """The lines under the table: counting speed, scaling, extrapolation, machine."""
+    """The lines under the table: counting speed, dvc's own time, the scale and memory targets,
+    which lecture rows are extrapolated, and what the columns mean."""
     lines = []
     for size, m in results.items():
         bigrams, t = m["counting"]
         ok = "ok" if bigrams / t >= COUNTING_TARGET else "MISSED"
         lines.append(f"counting {size}x (read split files + encode + count): {bigrams:,} bigrams in {t:.3g} s "
                      f"= {bigrams / t / 1e6:.1f}M bigrams/s (target >= {COUNTING_TARGET / 1e6:.0f}M/s: {ok})")
+    for size, m in results.items():
+        own = {name: m[name].seconds - sum(m["processes"][s].seconds for s in stages_that_ran(m[name]))
+               for name in ("cold", "alpha")}
+        lines.append(f"dvc's own time {size}x (repro - its stages as processes): "
+                     f"cold {own['cold']:.2f} s, alpha {own['alpha']:.2f} s")
     if 1 in results and 100 in results:
         ratio = results[100]["cold"].seconds / results[1]["cold"].seconds
         lines.append(f"scale: cold repro at 100x takes {ratio:.2f}x its time at 1x "
@@ -367,22 +404,37 @@ def footnotes(results):
     for size, m in results.items():
         lec = m["lecture"]
         if lec["scale"] != 1:
-            lines.append(f"* {size}x: the lecture ran on a random sample of {lec['sample_names']:,} names; its times "
-                         f"and memory above the torch import are extrapolated x{lec['scale']:.1f} (linear in bigrams)")
-    lines.append("ours = stage's main() in-process, imports excluded; process = the stage as its own process; "
-                 "lecture/ours = how many times faster; work = count + smooth + train_nn + evaluate + sample "
-                 "(the heatmap excluded); repro rows compare with the lecture's whole process")
+            lines.append(f"* {size}x: the lecture's code ran on a random sample of {lec['sample_names']:,} names; "
+                         f"the times of {', '.join(LINEAR)} and its memory above the torch import "
+                         f"are extrapolated x{lec['scale']:.1f} (linear in bigrams)")
+    lines.append("ours = the stage's main() in-process, imports excluded; process = the stage as its own process; "
+                 "lecture/ours = how many times faster; work = count + smooth + train_nn + evaluate + sample, "
+                 "without the extras (the heatmap, the reg and alpha curves), which the lecture's code doesn't do; "
+                 "the repro rows compare with the lecture's whole process")
     return lines
 
 
-def machine(load):
-    """One line naming the machine and the versions measured; `load` is the load average before the run."""
+def cpu_busy(seconds=1.0):
+    """The fraction of the machine's CPU time spent busy over the next `seconds` (Linux /proc/stat)."""
+    def ticks():
+        with open("/proc/stat") as f:
+            user, nice, system, idle, iowait, *rest = map(int, f.readline().split()[1:])
+        return idle + iowait, user + nice + system + idle + iowait + sum(rest)
+
+    idle0, total0 = ticks()
+    time.sleep(seconds)
+    idle1, total1 = ticks()
+    return 1 - (idle1 - idle0) / max(total1 - total0, 1)
+
+
+def machine(busy):
+    """One line naming the machine and the versions measured; `busy` is the CPU busy fraction before the run."""
     import dvc
     import numpy
     import torch
 
     return (f"{os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
-            f"numpy {numpy.__version__}, torch {torch.__version__}, dvc {dvc.__version__}; load average before: {load:.2f}")
+            f"numpy {numpy.__version__}, torch {torch.__version__}, dvc {dvc.__version__}; CPU busy before the run: {busy:.0%}")
 
 
 def parse_args():
@@ -391,8 +443,9 @@ def parse_args():
     parser.add_argument("--quick", action="store_true", help="the 1x corpus only")
     parser.add_argument("--lecture-max-names", type=int, default=300_000,
                         help="run the lecture's code on corpora of at most this many names (default 300000)")
-    parser.add_argument("--lecture-sample", type=int, default=30_000,
-                        help="names sampled from a larger corpus for the lecture's code (default 30000)")
+    parser.add_argument("--lecture-sample", type=int, default=300_000,
+                        help="names sampled from a larger corpus for the lecture's code (default 300000: "
+                             "a smaller sample fits in the CPU's caches and underestimates the lecture's time)")
     args = parser.parse_args()
     args.sizes = [1] if args.quick else [int(s) for s in args.sizes.split(",")]
     return args
@@ -401,14 +454,14 @@ def parse_args():
 def main():
     args = parse_args()
     header = ["corpus", "step", "ours (s)", "lecture (s)", "lecture/ours", "target", "process (s)", "peak MB", "lecture MB"]
-    load = os.getloadavg()[0]  # other work on the machine skews every time, torch's the most
+    busy = cpu_busy()  # other work on the machine skews every time, torch's the most
     results = {}
     with tempfile.TemporaryDirectory(prefix="bigram-benchmark-") as tmp:
         tmp = Path(tmp)
         for size, corpus in build_corpora(tmp, args.sizes).items():
             results[size] = measure(tmp, size, corpus, args)
     rows = [row for size, m in results.items() for row in table_rows(size, m)]
-    print(machine(load))
+    print(machine(busy))
     print(format_table(header, rows))
     print("\n".join(footnotes(results)))
 
