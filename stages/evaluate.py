@@ -5,8 +5,6 @@ import sys
 
 from stages import files, model, params
 
-ALPHAS = [10 ** (k / 2) for k in range(-6, 7)]  # the smoothing curve: 0.001 to 1000, half-decades
-
 
 def score(P, N):
     """One split's metrics. Undefined (no bigrams) is null; infinite is the string "inf",
@@ -30,7 +28,7 @@ def main(counts_dir, P_csv, W_csv, eval_json, probs_csv, alpha_csv):
 
     metrics = {name: {split: score(Q, N) for split, N in counts.items()} for name, Q in models.items()}
     metrics["kl_counts_nn"] = model.kl(P, models["nn"], counts["train"])
-    grid = sorted(set(ALPHAS) | ({alpha} if alpha > 0 else set()))  # a log axis has no 0
+    grid = model.log_grid(-3, 3, alpha)  # the smoothing curve: 0.001 to 1000
     curve = model.alpha_curve(counts["train"], counts["val"], grid)
 
     for name in models:

@@ -108,6 +108,12 @@ def kl(P, Q, N):
     return float(weights @ terms.sum(1))
 
 
+def log_grid(lo, hi, value):
+    """Half-decades from 10**lo to 10**hi, plus `value` when it is > 0: a log axis has no 0."""
+    grid = {10 ** (k / 2) for k in range(2 * lo, 2 * hi + 1)}
+    return sorted(grid | {value} if value > 0 else grid)
+
+
 def alpha_curve(N_train, N_val, alphas):
     """(alpha, train NLL, val NLL) of the counts model smoothed with each alpha: O(V^2) each."""
     curve = []

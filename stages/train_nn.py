@@ -3,8 +3,6 @@ import os
 
 from stages import files, model, params
 
-REGS = [10 ** (k / 2) for k in range(-8, 3)]  # the regularisation curve: 0.0001 to 10, half-decades
-
 
 def main(counts_dir, W_csv, loss_csv, reg_csv):
     p = params.load("train_nn")
@@ -16,7 +14,7 @@ def main(counts_dir, W_csv, loss_csv, reg_csv):
     except FloatingPointError as e:
         raise files.InputError(f"params.yaml: train_nn.lr = {p['lr']} makes training diverge ({e}); lower it") from None
 
-    grid = sorted(set(REGS) | ({p["reg"]} if p["reg"] > 0 else set()))  # a log axis has no 0
+    grid = model.log_grid(-4, 1, p["reg"])  # the regularisation curve: 0.0001 to 10
     curve = model.reg_curve(N_train, N_val, grid, seed=p["seed"], steps=p["steps"], lr=p["lr"])
 
     files.write_matrix(W_csv, W, itos, fmt="%.9g")

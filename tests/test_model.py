@@ -93,6 +93,12 @@ def test_smooth_rejects_an_alpha_that_float32_rounds_away():
     assert model.smooth(N, alpha=1e-6).all()
 
 
+def test_log_grid_marks_a_positive_value():
+    assert model.log_grid(-1, 1, 0) == pytest.approx([0.1, 10**-0.5, 1, 10**0.5, 10])
+    assert model.log_grid(-1, 1, 1) == model.log_grid(-1, 1, 0)  # already on the grid
+    assert model.log_grid(-1, 0, 0.5) == pytest.approx([0.1, 10**-0.5, 0.5, 1])
+
+
 def test_nll_equals_the_lecture_loop_in_float64(names):
     itos = model.build_vocab(names)
     N = counts(names, itos)
