@@ -3,10 +3,11 @@
 V is the vocabulary size; index 0 is the boundary token '.', which starts and ends
 every name. N[i, j] counts how often character j follows character i.
 
-Counting, smoothing and evaluation are NumPy; training and sampling are PyTorch,
-imported inside the two functions that need it, so that the stages which neither
-train nor sample don't pay the second it takes to import.
+Counting, smoothing, evaluation and sampling are NumPy; training is PyTorch, imported
+inside the one function that needs it, so that the stages which do not train don't pay
+the second it takes to import.
 """
+import math
 import random
 
 import numpy as np
@@ -182,22 +183,35 @@ def reg_curve(N_train, N_val, regs, seed, steps, lr):
     return curve
 
 
+def exponentials(mt19937, n, dtype):
+    """n draws of Exp(1) (n,) from a MT19937 stream, bit for bit as torch's CPU exponential_() makes them.
+
+    Each draw takes two 32-bit words, joined high then low into 64 bits, keeps the low 53
+    as a uniform u in [0, 1), and returns -log1p(-u) in float64, cast to dtype. log1p is the
+    C library's, as torch's is: NumPy's own vectorised log1p differs in the last bit.
+    """
+    words = mt19937.randint(0, 2**32, size=(n, 2), dtype=np.uint64)  # (n, 2) raw outputs, in order
+    u = ((words[:, 0] << 32 | words[:, 1]) & (2**53 - 1)) * 2.0**-53  # (n,)
+    return np.array([-math.log1p(-x) for x in u.tolist()]).astype(dtype)
+
+
 def sample(P, itos, num, max_len, seed):
     """`num` names drawn from P (V, V) by the lecture's loop, each at most max_len characters.
 
-    A fresh generator seeded with `seed`; from ix = 0, draw the next index from row ix
-    with torch.multinomial until it is 0 again (the boundary) or max_len characters were drawn.
+    The lecture seeds g = torch.Generator().manual_seed(seed) and, from ix = 0, draws
+    ix = torch.multinomial(P[ix], num_samples=1, replacement=True, generator=g) until ix is 0
+    again (the boundary); here max_len characters also end a name. For one sample, torch's
+    CPU kernel races exponentials: q = V draws of Exp(1) from g, ix = argmax(P[ix] / q). This
+    runs the same race on the same MT19937 stream (torch seeds it with the low 32 bits of
+    seed), so the names are torch's, and the sample stage skips the second `import torch`
+    costs; tests/test_model.py checks every draw against torch.multinomial itself.
     """
-    import torch
-
-    torch.set_num_threads(1)  # one row at a time: threads only add overhead
-    g = torch.Generator().manual_seed(seed)
-    rows = torch.as_tensor(P)  # (V, V)
+    mt19937 = np.random.RandomState(seed & 0xFFFFFFFF)
     names = []
     for _ in range(num):
         out, ix = [], 0
         while len(out) < max_len:
-            ix = torch.multinomial(rows[ix], num_samples=1, replacement=True, generator=g).item()
+            ix = int(np.argmax(P[ix] / exponentials(mt19937, len(P), P.dtype)))  # (V,) / (V,)
             if ix == 0:
                 break
             out.append(itos[ix])

@@ -181,6 +181,42 @@ def test_sample_equals_the_lecture_loop(names):
     assert got == reference.sample(torch.as_tensor(P), itos, num=50, seed=2147483647)
 
 
+SEEDS = [0, 42, 2147483647, 2**32 + 7, 2**64 - 1]  # 2**32 + 7 and 7 seed torch alike: the low 32 bits
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_exponentials_are_torchs_exponential_draws(seed):
+    g = torch.Generator().manual_seed(seed)
+    mt19937 = np.random.RandomState(seed & 0xFFFFFFFF)
+    for n, dtype in [(1, torch.float32), (27, torch.float32), (1000, torch.float64), (5, torch.float32)]:
+        want = torch.empty(n, dtype=dtype).exponential_(1, generator=g).numpy()
+        got = model.exponentials(mt19937, n, want.dtype)
+        assert got.dtype == want.dtype and np.array_equal(got, want)
+
+
+def multinomial_cases():
+    """Rows torch.multinomial may meet: spread, peaked, with zeros, all tied; each keeps P[:, 0] >= 0.05."""
+    rng = np.random.default_rng(0)
+    V = 27
+    spread = rng.random((V, V))
+    peaked = np.exp(5 * rng.normal(size=(V, V)))
+    zeros = (rng.random((V, V)) < 0.3) * rng.random((V, V))
+    tied = np.ones((V, V))
+    for M in (spread, peaked, zeros, tied):
+        M[:, 0] = 0.05 * M.sum(1) + 1e-3
+        yield M / M.sum(1, keepdims=True)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_sample_draws_what_torch_multinomial_draws(seed, dtype):
+    itos = [".", *"abcdefghijklmnopqrstuvwxyz"]
+    for P in multinomial_cases():
+        P = P.astype(dtype)
+        got = model.sample(P, itos, num=30, max_len=1000, seed=seed)
+        assert got == reference.sample(torch.as_tensor(P), itos, num=30, seed=seed)
+
+
 def test_sample_stops_at_max_len():
     itos = [".", "a"]
     P = np.array([[0, 1], [0, 1]], dtype=np.float32)  # never ends by itself

@@ -2,6 +2,7 @@
 import math
 
 import numpy as np
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -57,3 +58,21 @@ def test_the_vocabulary_round_trips_every_name(names):
     assert itos[0] == model.BOUNDARY and len(set(itos)) == len(itos)
     decoded = "".join(itos[i] for i in model.encode(names, itos))
     assert decoded.strip(".").split(".") == names
+
+
+@st.composite
+def distributions(draw):
+    """P (V, V), float32 or float64, rows summing to 1, zeros allowed except at the boundary."""
+    V = draw(st.integers(1, 30))
+    weights = st.lists(st.just(0.0) | st.floats(1e-30, 1e30), min_size=V * V, max_size=V * V)
+    M = np.array(draw(weights)).reshape(V, V)
+    M[:, 0] = 0.05 * M.sum(1) + 1e-30  # names end: at least 1 in 20 draws is the boundary
+    return (M / M.sum(1, keepdims=True)).astype(draw(st.sampled_from(["float32", "float64"])))
+
+
+@settings(max_examples=200, deadline=None)
+@given(distributions(), st.integers(0, 2**64 - 1))
+def test_sample_equals_the_lecture_loop_on_any_distribution(P, seed):
+    itos = [".", *(chr(ord("a") + i) for i in range(len(P) - 1))]
+    got = model.sample(P, itos, num=10, max_len=10_000, seed=seed)
+    assert got == reference.sample(torch.as_tensor(P), itos, num=10, seed=seed)
