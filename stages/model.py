@@ -189,8 +189,9 @@ def exponentials(mt19937, n, dtype):
     Each draw takes two 32-bit words, joined high then low into 64 bits, keeps the low 53
     as a uniform u in [0, 1), and returns -log1p(-u) in float64, cast to dtype. log1p is the
     C library's, as torch's is: NumPy's own vectorised log1p differs in the last bit.
+    RandomState's stream is frozen by NumPy's compatibility policy, so only torch can move.
     """
-    words = mt19937.randint(0, 2**32, size=(n, 2), dtype=np.uint64)  # (n, 2) raw outputs, in order
+    words = mt19937.randint(0, 2**32, size=(n, 2), dtype=np.uint64)  # (n, 2) raw outputs, in order (a frozen stream)
     u = ((words[:, 0] << 32 | words[:, 1]) & (2**53 - 1)) * 2.0**-53  # (n,)
     return np.array([-math.log1p(-x) for x in u.tolist()]).astype(dtype)
 
