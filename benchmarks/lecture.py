@@ -1,8 +1,10 @@
 """The lecture's code (makemore part 1) doing the pipeline's job: the baseline of the benchmark.
 
 Every stage the lecture's way, with the defaults of params.yaml: Python loops over every
-character to count, and to evaluate the counts model; one_hot(x) @ W over every training
-bigram at each of the 100 gradient steps; the lecture's multinomial loops to sample. The
+character to count, and to evaluate the counts model; the lecture's pyplot figure of the
+counts, two texts per cell, saved as the notebook's inline backend shows it (a PNG at 72 dpi,
+tight bounding box); one_hot(x) @ W over every training bigram at each of the 100 gradient
+steps; the lecture's multinomial loops to sample. The
 loops the tests check the pipeline against come from tests/reference.py; this adds the
 lecture's float32 log-likelihood loop and the network's forward pass. Where the lecture has
 no code for a stage's task it uses the nearest lecture idiom: makemore part 2's shuffle and
@@ -11,18 +13,24 @@ no code for a stage's task it uses the nearest lecture idiom: makemore part 2's 
     python -m benchmarks.lecture NAMES_FILE
 
 runs every stage in one process, as someone following the lecture would, and prints one
-JSON object: the seconds spent importing torch and in each stage, the number of bigrams,
-and the process's peak memory right after the import, in MB.
+JSON object: the seconds spent importing torch and matplotlib and in each stage, the number
+of bigrams, and the process's peak memory right after the imports, in MB.
 """
 import json
+import os
 import random
 import resource
 import sys
+import tempfile
 import time
 
 _start = time.perf_counter()
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")  # no screen: the inline backend draws with Agg too
+import matplotlib.pyplot as plt  # noqa: E402
 
 from tests import reference  # noqa: E402  the lecture's loops: counting, P, training, sampling
 
@@ -38,6 +46,20 @@ def prepare(path, seed=42):
     random.shuffle(words)
     n1, n2 = int(0.8 * len(words)), int(0.9 * len(words))
     return {"train": words[:n1], "val": words[n1:n2], "test": words[n2:]}, reference.vocab(words)
+
+
+def heatmap(N, itos, path):
+    """The lecture's figure of the counts N, as the notebook shows it: a PNG at 72 dpi, tight bounding box."""
+    plt.figure(figsize=(16, 16))
+    plt.imshow(N, cmap="Blues")
+    for i in range(len(itos)):
+        for j in range(len(itos)):
+            chstr = itos[i] + itos[j]
+            plt.text(j, i, chstr, ha="center", va="bottom", color="gray")
+            plt.text(j, i, N[i, j].item(), ha="center", va="top", color="gray")
+    plt.axis("off")
+    plt.savefig(path, dpi=72, bbox_inches="tight")
+    plt.close()
 
 
 def counts_nll(P, words, itos):
@@ -92,6 +114,9 @@ def main(path):
     lap("prepare")
     N = {split: reference.counts(words, itos) for split, words in splits.items()}
     lap("count")
+    with tempfile.TemporaryDirectory() as tmp:
+        heatmap(N["train"], itos, os.path.join(tmp, "counts.png"))
+    lap("count: heatmap PNG")  # the row of the pipeline's heatmap, timed apart from count there too
     P = reference.probabilities(N["train"], alpha=1)
     lap("smooth")
     W = reference.train(splits["train"], itos, seed=2147483647, steps=100, lr=50, reg=0.01)
@@ -105,7 +130,7 @@ def main(path):
     lap("sample")
 
     print(json.dumps({
-        "import_torch": IMPORT_SECONDS,
+        "imports": IMPORT_SECONDS,
         "stages": seconds,
         "bigrams": sum(int(n.sum()) for n in N.values()),
         "rss_after_import_mb": RSS_AFTER_IMPORT_MB,

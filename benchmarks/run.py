@@ -8,8 +8,9 @@ Corpus 1x is data/names.txt (prepare.names_file); 10x and 100x repeat its names.
 corpus, in copies of the project under a temporary directory, it measures
 
   ours (s)     each stage's work: its main() called in this process with its modules already
-               imported, best of up to 3 calls; work the lecture's code doesn't do (count's
-               heatmap, the reg and alpha curves) is timed apart, on rows of its own
+               imported, best of up to 3 calls; the extras, count's heatmap and the reg and
+               alpha curves, are timed apart on rows of their own (the lecture's code draws
+               the heatmap too, and its row compares the two; it has no curves)
   process (s)  each stage run as its own process, as DVC runs it: start-up and imports included
   peak MB      that process's peak resident memory
   cold repro   `dvc repro --force` in a fresh copy with an empty cache: all six stages
@@ -45,7 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TIME = "/usr/bin/time"  # GNU time, for the peak memory of a process
 WORK = ("count", "smooth", "train_nn", "evaluate", "sample")  # the "work": all but prepare
 LINEAR = ("prepare", "count", "train_nn", "evaluate")  # the lecture's stages whose work grows with the corpus
-EXTRAS = {  # stage -> (module, function, row): work the lecture doesn't do, timed apart from the stage's
+EXTRAS = {  # stage -> (module, function, row): work beyond the "work", timed apart from the stage's
     "count": ("stages.plots", "count_heatmap", "count: heatmap PNG"),
     "train_nn": ("stages.model", "reg_curve", "train_nn: reg curve"),
     "evaluate": ("stages.model", "alpha_curve", "evaluate: alpha curve"),
@@ -409,7 +410,8 @@ def footnotes(results):
                          f"are extrapolated x{lec['scale']:.1f} (linear in bigrams)")
     lines.append("ours = the stage's main() in-process, imports excluded; process = the stage as its own process; "
                  "lecture/ours = how many times faster; work = count + smooth + train_nn + evaluate + sample, "
-                 "without the extras (the heatmap, the reg and alpha curves), which the lecture's code doesn't do; "
+                 "without the extras (the heatmap, which the lecture's code also draws, and the reg and alpha curves, "
+                 "which it doesn't); "
                  "the repro rows compare with the lecture's whole process")
     return lines
 
