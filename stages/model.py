@@ -191,7 +191,7 @@ def exponentials(mt19937, n, dtype):
     C library's, as torch's is: NumPy's own vectorised log1p differs in the last bit.
     RandomState's stream is frozen by NumPy's compatibility policy, so only torch can move.
     """
-    words = mt19937.randint(0, 2**32, size=(n, 2), dtype=np.uint64)  # (n, 2) raw outputs, in order (a frozen stream)
+    words = mt19937.randint(0, 2**32, size=(n, 2), dtype=np.uint64)  # (n, 2) raw outputs, in order
     u = ((words[:, 0] << 32 | words[:, 1]) & (2**53 - 1)) * 2.0**-53  # (n,)
     return np.array([-math.log1p(-x) for x in u.tolist()]).astype(dtype)
 
@@ -204,8 +204,8 @@ def sample(P, itos, num, max_len, seed):
     again (the boundary); here max_len characters also end a name. For one sample, torch's
     CPU kernel races exponentials: q = V draws of Exp(1) from g, ix = argmax(P[ix] / q). This
     runs the same race on the same MT19937 stream (torch seeds it with the low 32 bits of
-    seed), so the names are torch's, and the sample stage skips the second `import torch`
-    costs; tests/test_model.py checks every draw against torch.multinomial itself.
+    seed), so the names are torch's, and the sample stage saves the second that `import torch`
+    takes; tests/test_model.py checks every draw against torch.multinomial itself.
     """
     mt19937 = np.random.RandomState(seed & 0xFFFFFFFF)
     names = []

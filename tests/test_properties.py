@@ -66,7 +66,7 @@ def distributions(draw):
     V = draw(st.integers(1, 30))
     weights = st.lists(st.just(0.0) | st.floats(1e-30, 1e30), min_size=V * V, max_size=V * V)
     M = np.array(draw(weights)).reshape(V, V)
-    M[:, 0] = 0.05 * M.sum(1) + 1e-30  # names end: at least 1 in 20 draws is the boundary
+    M[:, 0] = 0.05 * M.sum(1) + 1e-30  # names end: one draw in 21 is the boundary
     return (M / M.sum(1, keepdims=True)).astype(draw(st.sampled_from(["float32", "float64"])))
 
 
