@@ -10,6 +10,11 @@ import os
 import sys
 
 SPLITS = ("train", "val", "test")
+# Significant digits of the floats in metrics (JSON) and plot data (CSV tables): far above
+# the float64 noise, about 1e-15, by which NumPy's and PyTorch's SIMD kernels differ per CPU,
+# so that the files are the same bytes on every machine (see stages/model.py).
+METRIC_DIGITS = 8
+TABLE_DIGITS = 6
 
 
 class InputError(Exception):
@@ -115,10 +120,21 @@ def read_json(path):
 
 
 def write_json(path, obj):
-    """Strict JSON (no NaN or Infinity tokens), indented, keys sorted."""
+    """Strict JSON (no NaN or Infinity tokens), indented, keys sorted, floats to METRIC_DIGITS."""
     with replacing(path) as f:
-        json.dump(obj, f, indent=2, sort_keys=True, allow_nan=False)
+        json.dump(_rounded(obj), f, indent=2, sort_keys=True, allow_nan=False)
         f.write("\n")
+
+
+def _rounded(obj):
+    """obj with every float rounded to METRIC_DIGITS significant digits."""
+    if isinstance(obj, float):
+        return float(f"{obj:.{METRIC_DIGITS}g}")
+    if isinstance(obj, dict):
+        return {key: _rounded(value) for key, value in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_rounded(value) for value in obj]
+    return obj
 
 
 def write_matrix(path, M, labels, fmt="%d"):
@@ -130,12 +146,12 @@ def write_matrix(path, M, labels, fmt="%d"):
 
 
 def write_table(path, columns, rows):
-    """A CSV with a header; floats to 6 significant digits, None and NaN as empty cells."""
+    """A CSV with a header; floats to TABLE_DIGITS significant digits, None and NaN as empty cells."""
 
     def cell(x):
         if x is None or x != x:
             return ""
-        return f"{x:.6g}" if isinstance(x, float) else str(x)
+        return f"{x:.{TABLE_DIGITS}g}" if isinstance(x, float) else str(x)
 
     with replacing(path) as f:
         out = csv.writer(f, lineterminator="\n")

@@ -4,11 +4,19 @@ V is the vocabulary size; index 0 is the boundary token '.', which starts and en
 every name. N[i, j] counts how often character j follows character i.
 
 Counting, smoothing, evaluation and sampling are NumPy; training is PyTorch, imported
-inside the one function that needs it, so that the stages which do not train don't pay
+inside the functions that need it, so that the stages which do not train don't pay
 the second it takes to import.
+
+Every output must be the same bytes on every CPU, though NumPy and PyTorch pick SIMD
+kernels per CPU that round transcendental functions and sums differently in the last
+bits. So the lecture's float32 steps that such noise would reach (the initial W, 100 steps
+of training at lr 50) run in float64, where the kernels differ by about 1e-15, and what
+is written is rounded far above that: W and P to float32, metrics and plot data to a
+few significant digits (stages/files.py).
 """
 import math
 import random
+from decimal import Decimal
 
 import numpy as np
 
@@ -16,12 +24,19 @@ BOUNDARY = "."
 
 
 def split_names(names, val_frac, test_frac, seed):
-    """Shuffle with `seed` and cut into (train, val, test); val and test get round(frac * n)."""
+    """(train, val, test) as makemore splits: shuffle with `seed`, cut at n1 and n2.
+
+    makemore: random.seed(42); random.shuffle(words); n1 = int(0.8 * len(words));
+    n2 = int(0.9 * len(words)). Here n1 = int((1 - val_frac - test_frac) * n) and
+    n2 = int((1 - test_frac) * n), in decimal arithmetic on the fractions as written
+    (repr gives back what params.yaml says), so that 1 - 0.1 - 0.1 is exactly 0.8 and no
+    binary rounding moves a cut by one name.
+    """
     shuffled = list(names)
     random.Random(seed).shuffle(shuffled)
-    n_val, n_test = round(val_frac * len(names)), round(test_frac * len(names))
-    n_train = len(names) - n_val - n_test
-    return shuffled[:n_train], shuffled[n_train:n_train + n_val], shuffled[n_train + n_val:]
+    val, test = Decimal(repr(val_frac)), Decimal(repr(test_frac))
+    n1, n2 = int((1 - val - test) * len(names)), int((1 - test) * len(names))
+    return shuffled[:n1], shuffled[n1:n2], shuffled[n2:]
 
 
 def build_vocab(names):
@@ -64,7 +79,9 @@ def smooth(N, alpha):
     Raises ValueError if alpha > 0 is so small that a probability rounds to 0.
     """
     counts = N.astype(np.float32) + np.float32(alpha)  # (V, V)
-    totals = counts.sum(1, keepdims=True)  # (V, 1)
+    # summed in float64: exact for counts (float32 sums are too, below 2**24), and
+    # for a fractional alpha no summation order, which differs per SIMD kernel, shows
+    totals = counts.sum(1, keepdims=True, dtype=np.float64).astype(np.float32)  # (V, 1)
     uniform = np.full_like(counts, 1 / len(N))
     P = np.divide(counts, totals, out=uniform, where=totals > 0)
     if alpha > 0 and not P.all():
@@ -106,7 +123,7 @@ def kl(P, Q, N):
     terms = np.zeros_like(P)  # (V, V)
     with np.errstate(divide="ignore"):  # p > 0 where q = 0: the divergence is inf
         terms[seen] = P[seen] * (np.log(P[seen]) - np.log(Q[seen]))
-    return float(weights @ terms.sum(1))
+    return float((weights * terms.sum(1)).sum())  # not a BLAS dot, whose order differs per CPU
 
 
 def log_grid(lo, hi, value):
@@ -124,6 +141,41 @@ def alpha_curve(N_train, N_val, alphas):
     return curve
 
 
+def init_weights(V, seed):
+    """The lecture's W = torch.randn((V, V), generator=torch.Generator().manual_seed(seed)), (V, V)
+    float32, computed the same on every CPU.
+
+    For 16 values or more, torch draws one float32 uniform u per value from the generator,
+    then turns each block of 16 into normals by Box-Muller: for j < 8, r = sqrt(-2 log(1 - u[j])),
+    theta = 2 pi u[j + 8] rounded to float32, x[j] = r cos(theta), x[j + 8] = r sin(theta);
+    when 16 does not divide the size, 16 fresh uniforms redraw the last 16 values. Its
+    kernels do that in float32 with SIMD maths of their own, and their results differ by up
+    to 1e-6. This does it in float64 with the C library's log, cos and sin, and rounds once
+    to float32: within 2 float32 ulps of torch's reference (DEFAULT) kernel, and the same
+    bytes on every CPU. The residual risk: C libraries may differ in the last bit of a
+    float64 log, cos or sin, which moves the float32 result only if it lies that close to a
+    rounding boundary, about one chance in 10**8 a value. Fewer than 16 values take torch's
+    scalar path, which already computes in float64 with the C library.
+    """
+    import torch
+
+    g = torch.Generator().manual_seed(seed)
+    n = V * V
+    if n < 16:
+        return torch.randn((V, V), generator=g).numpy()
+    u = torch.rand(n + (16 if n % 16 else 0), generator=g).tolist()  # the uniforms randn draws, in order
+    blocks = [(start, u[start : start + 16]) for start in range(0, n - 15, 16)]
+    if n % 16:
+        blocks.append((n - 16, u[n:]))  # the redrawn last 16
+    W = np.empty(n)
+    for start, block in blocks:
+        for j in range(8):
+            r = math.sqrt(-2 * math.log(1 - block[j]))  # 1 - u is exact: u is a multiple of 2**-24
+            theta = float(np.float32(2 * math.pi * block[j + 8]))  # torch keeps theta in float32
+            W[start + j], W[start + j + 8] = r * math.cos(theta), r * math.sin(theta)
+    return W.astype(np.float32).reshape(V, V)
+
+
 def bigram_loss(W, F, reg):
     """(loss, nll) of the network on bigram frequencies F = N / N.sum(), both torch scalars.
 
@@ -138,6 +190,13 @@ def bigram_loss(W, F, reg):
 def train(N_train, N_val, seed, steps, lr, reg):
     """Full-batch gradient descent on W, as in the lecture; returns W (V, V) float32 and the log.
 
+    W starts from the lecture's draw (init_weights) and trains in float64: the loss is
+    convex in W, so the kernels' last-bit differences stay near 1e-15 through training
+    (measured: at most 7e-15 on the lecture's counts after 100 steps at lr 50, where float32
+    training differs by 1e-6), and rounding the result to float32 hides them. The residual
+    risk is a weight within 1e-14 of a float32 rounding boundary: about one chance in 10**7
+    a weight, 10**-4 for V = 27; tests/test_reproducible.py would show it. The lecture's
+    figures are unchanged at the digits it prints.
     The log has one row per step, 0..steps, of the W after that many updates:
     (step, loss, train NLL, val NLL); val NLL is None when N_val counts nothing.
     Raises FloatingPointError when the loss stops being finite.
@@ -145,11 +204,9 @@ def train(N_train, N_val, seed, steps, lr, reg):
     import torch
 
     torch.set_num_threads(1)  # (V, V) ops are too small to gain from threads, and lose badly to a busy core
-    V = len(N_train)
-    g = torch.Generator().manual_seed(seed)
-    W = torch.randn((V, V), generator=g, requires_grad=True)
-    F_train = torch.as_tensor(N_train / N_train.sum(), dtype=torch.float32)  # (V, V)
-    F_val = torch.as_tensor(N_val / N_val.sum(), dtype=torch.float32) if N_val.sum() else None
+    W = torch.tensor(init_weights(len(N_train), seed), dtype=torch.float64, requires_grad=True)
+    F_train = torch.as_tensor(N_train / N_train.sum())  # (V, V) float64
+    F_val = torch.as_tensor(N_val / N_val.sum()) if N_val.sum() else None
     log = []
     for step in range(steps + 1):
         loss, train_nll = bigram_loss(W, F_train, reg)
@@ -163,7 +220,7 @@ def train(N_train, N_val, seed, steps, lr, reg):
         W.grad = None
         loss.backward()
         W.data += -lr * W.grad
-    return W.detach().numpy(), log
+    return W.detach().numpy().astype(np.float32), log
 
 
 def reg_curve(N_train, N_val, regs, seed, steps, lr):

@@ -12,9 +12,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class Repo:
-    """The tracked files of this project copied to `path`, committed in a fresh git repo."""
+    """The tracked files of this project (or of another Repo: a fresh clone) copied to `path`,
+    committed in a fresh git repo."""
 
-    def __init__(self, path):
+    def __init__(self, path, source=ROOT):
         self.path = path
         self.env = {
             **os.environ,
@@ -26,11 +27,11 @@ class Repo:
             "GIT_AUTHOR_NAME": "test", "GIT_AUTHOR_EMAIL": "test@example.com",
             "GIT_COMMITTER_NAME": "test", "GIT_COMMITTER_EMAIL": "test@example.com",
         }
-        tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True, text=True)
+        tracked = subprocess.run(["git", "ls-files", "-z"], cwd=source, capture_output=True, check=True, text=True)
         for name in tracked.stdout.split("\0"):
-            if name and (ROOT / name).exists():
+            if name and (source / name).exists():
                 (path / name).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(ROOT / name, path / name)
+                shutil.copy2(source / name, path / name)
         self.run("git", "init", "-q")
         self.commit("copy of the project")
 
@@ -53,6 +54,9 @@ class Repo:
 
     def write(self, name, text):
         (self.path / name).write_text(text, encoding="utf-8")
+
+    def params(self):
+        return yaml.safe_load(self.read("params.yaml"))
 
     def set_params(self, **sections):
         """Update params.yaml, e.g. set_params(smooth={"alpha": 0.5}); drops its comments."""

@@ -73,17 +73,18 @@ def train(words, itos, seed, steps, lr, reg):
     return W.detach()
 
 
-def sample(P, itos, num, seed):
+def sample(P, itos, num, seed, max_len=None):
+    """The lecture's sampling loop; a name stops after max_len characters, if given."""
     g = torch.Generator().manual_seed(seed)
     names = []
     for _ in range(num):
         out = []
         ix = 0
-        while True:
+        while max_len is None or len(out) < max_len:
             p = P[ix]
             ix = torch.multinomial(p, num_samples=1, replacement=True, generator=g).item()
-            out.append(itos[ix])
             if ix == 0:
                 break
-        names.append("".join(out)[:-1])
+            out.append(itos[ix])
+        names.append("".join(out))
     return names

@@ -67,6 +67,34 @@ def test_split_is_a_seeded_partition():
     assert model.split_names(words, 0, 0, seed=1)[1:] == ([], [])
 
 
+def makemore_split(words, f1, f2, seed):
+    """Later parts of the lecture: random.seed(42); random.shuffle(words); cut at int(0.8 n), int(0.9 n)."""
+    import random
+
+    words = list(words)
+    random.seed(seed)
+    random.shuffle(words)
+    n1, n2 = int(f1 * len(words)), int(f2 * len(words))
+    return words[:n1], words[n1:n2], words[n2:]
+
+
+# (val_frac, test_frac) and the cuts the lecture's code would write for them
+FRACTIONS = [(0.1, 0.1, 0.8, 0.9), (0.05, 0.05, 0.9, 0.95), (0.2, 0.1, 0.7, 0.9), (0.15, 0.05, 0.8, 0.95),
+             (0.1, 0.2, 0.7, 0.8), (0.3, 0.3, 0.4, 0.7), (0.0, 0.1, 0.9, 0.9), (0.1, 0.0, 0.9, 1.0), (0.0, 0.0, 1.0, 1.0)]
+
+
+@pytest.mark.parametrize("val_frac, test_frac, f1, f2", FRACTIONS)
+def test_split_is_makemores_name_for_name(names, val_frac, test_frac, f1, f2):
+    for n in [*range(2990, 3011), 32033]:
+        words = (names * 2)[:n]
+        assert model.split_names(words, val_frac, test_frac, seed=42) == makemore_split(words, f1, f2, seed=42), n
+
+
+def test_split_of_the_lecture_corpus_size_gives_train_25626():
+    train, val, test = model.split_names(range(32033), 0.1, 0.1, seed=42)
+    assert (len(train), len(val), len(test)) == (25626, 3203, 3204)
+
+
 def test_smooth_equals_the_lecture_and_normalises_rows(names):
     itos = model.build_vocab(names)
     N = counts(names, itos)
@@ -147,6 +175,32 @@ def test_loss_and_gradient_from_counts_equal_the_one_hot_network(names):
     from_counts.backward()
     assert from_counts.item() == pytest.approx(one_hot.item(), abs=1e-5)
     assert torch.allclose(W2.grad, W1.grad, atol=1e-5, rtol=0)
+
+
+RANDN_CASES = [(2, 0), (3, 5), (4, 1), (5, 9), (27, 2147483647), (30, 2**64 - 1), (57, 42)]  # (V, seed)
+RANDN = f"""
+import json, torch
+print(json.dumps([torch.randn((V, V), generator=torch.Generator().manual_seed(seed)).tolist() for V, seed in {RANDN_CASES}]))
+"""
+
+
+@pytest.mark.parametrize("kernel", ["default", "avx2", "avx512"])
+def test_init_weights_is_the_lecture_randn_under_every_kernel(kernel):
+    import json
+    import subprocess
+    import sys
+
+    if kernel != "default" and torch.backends.cpu.get_cpu_capability() not in (kernel.upper(), "AVX512"):
+        pytest.skip(f"this CPU has no {kernel}")
+    out = subprocess.run([sys.executable, "-c", RANDN], env={"ATEN_CPU_CAPABILITY": kernel}, capture_output=True, text=True, check=True)
+    for (V, seed), drawn in zip(RANDN_CASES, json.loads(out.stdout), strict=True):
+        theirs = np.array(drawn, dtype=np.float32)  # float32 -> float -> float32 round-trips
+        ours = model.init_weights(V, seed)
+        assert ours.dtype == np.float32
+        if kernel == "default" or V * V < 16:  # torch's plain C++ kernel: the same to the last bits
+            assert np.abs(ours.view(np.int32) - theirs.view(np.int32)).max() <= 2, (V, seed)
+        else:  # its SIMD kernels round in float32 maths of their own: about 1e-6 apart
+            assert np.abs(ours - theirs).max() <= 2e-6, (V, seed)
 
 
 def test_train_follows_the_lecture_loop():
