@@ -11,24 +11,28 @@ def test_an_experiment_shows_its_params_and_metrics(tmp_path):
     repo.commit("baseline")
     baseline = json.loads(repo.read("metrics/eval.json"))
 
-    repo.dvc("exp", "run", "--name", "alpha-0.1", "-S", "smooth.alpha=0.1", "-S", "train_nn.reg=0.1")
+    committed = repo.params()
+    alpha = committed["smooth"]["alpha"] / 2 if committed["smooth"]["alpha"] else 0.5
+    reg = round(committed["train_nn"]["reg"] * 2 + 0.1, 6)  # more regularisation
+    repo.dvc("exp", "run", "--name", "my-exp", "-S", f"smooth.alpha={alpha}", "-S", f"train_nn.reg={reg}")
 
     (head,) = [rev for rev in json.loads(repo.dvc("exp", "show", "--json").stdout) if rev["rev"] != "workspace"]
-    assert head["data"]["params"]["params.yaml"]["data"]["smooth"]["alpha"] == 1
+    assert head["data"]["params"]["params.yaml"]["data"] == committed
     ((exp,),) = [e["revs"] for e in head["experiments"]]
-    assert exp["name"] == "alpha-0.1"
-    assert exp["data"]["params"]["params.yaml"]["data"]["smooth"] == {"alpha": 0.1}
-    assert exp["data"]["params"]["params.yaml"]["data"]["train_nn"]["reg"] == 0.1
+    assert exp["name"] == "my-exp"
+    assert exp["data"]["params"]["params.yaml"]["data"]["smooth"] == {"alpha": alpha}
+    assert exp["data"]["params"]["params.yaml"]["data"]["train_nn"]["reg"] == reg
     metrics = exp["data"]["metrics"]["metrics/eval.json"]["data"]
     assert metrics == json.loads(repo.read("metrics/eval.json"))  # the experiment is applied to the workspace
     for model in ("counts", "nn"):
         for split in ("val", "test"):
             assert metrics[model][split]["nll"] != baseline[model][split]["nll"]
-    assert metrics["counts"]["train"]["nll"] < baseline["counts"]["train"]["nll"]  # less smoothing
+    fits_closer = metrics["counts"]["train"]["nll"] < baseline["counts"]["train"]["nll"]
+    assert fits_closer == (alpha < committed["smooth"]["alpha"])  # less smoothing fits train closer
     assert metrics["nn"]["train"]["nll"] > baseline["nn"]["train"]["nll"]  # more regularisation
 
     table = repo.dvc("exp", "show", "--no-pager", "--drop", ".*", "--keep", r"Experiment|smooth\.alpha|(counts|nn)\.val\.nll").stdout
-    assert "alpha-0.1" in table and "smooth.alpha" in table and "counts.val.nll" in table
+    assert "my-exp" in table and "smooth.alpha" in table and "counts.val.nll" in table
 
 
 def test_outputs_travel_through_a_remote(tmp_path):
