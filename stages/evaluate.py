@@ -1,9 +1,9 @@
-"""evaluate: NLL and perplexity of both models on every split, and the data of three plots."""
+"""evaluate: NLL and perplexity of both models on every split, and the probabilities of both for the heatmaps."""
 import math
 import os
 import sys
 
-from stages import files, model, params
+from stages import files, model
 
 
 def score(P, N):
@@ -19,8 +19,7 @@ def score(P, N):
     return {"nll": nll, "ppl": ppl, "bigrams": int(N.sum()), "zero_prob": model.zero_prob(P, N)}
 
 
-def main(counts_dir, P_csv, W_csv, eval_json, probs_csv, alpha_csv):
-    alpha = params.load("smooth")["alpha"]  # only to mark it on the smoothing curve
+def main(counts_dir, P_csv, W_csv, eval_json, probs_csv):
     counts = {split: files.read_matrix(os.path.join(counts_dir, f"{split}.csv"), dtype="int64")[1] for split in files.SPLITS}
     itos, P = files.read_matrix(P_csv, dtype="float32")
     _, W = files.read_matrix(W_csv, dtype="float32")
@@ -28,8 +27,6 @@ def main(counts_dir, P_csv, W_csv, eval_json, probs_csv, alpha_csv):
 
     metrics = {name: {split: score(Q, N) for split, N in counts.items()} for name, Q in models.items()}
     metrics["kl_counts_nn"] = model.kl(P, models["nn"], counts["train"])
-    grid = model.log_grid(-3, 3, alpha)  # the smoothing curve: 0.001 to 1000
-    curve = model.alpha_curve(counts["train"], counts["val"], grid)
 
     for name in models:
         for split, m in metrics[name].items():
@@ -38,10 +35,9 @@ def main(counts_dir, P_csv, W_csv, eval_json, probs_csv, alpha_csv):
                       f"{m['bigrams']} bigrams have probability 0 (smooth.alpha = 0 and they never occur in train)",
                       file=sys.stderr)
     files.write_json(eval_json, metrics)
-    files.write_table(probs_csv, ["prev", "next", "counts", "nn"], [
+    files.write_table(probs_csv, ["prev", "next", "P", "softmax_W"], [
         (itos[i], itos[j], float(P[i, j]), float(models["nn"][i, j])) for i in range(len(itos)) for j in range(len(itos))
     ])
-    files.write_table(alpha_csv, ["alpha", "train_nll", "val_nll", "chosen"], [(*row, int(row[0] == alpha)) for row in curve])
 
 
 if __name__ == "__main__":

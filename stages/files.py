@@ -3,8 +3,10 @@
 Every output is written to a temporary file beside it and renamed into place only when
 complete, so a failed stage never leaves a half-written file for DVC or a person to read.
 """
+import argparse
 import contextlib
 import csv
+import inspect
 import json
 import os
 import sys
@@ -22,9 +24,20 @@ class InputError(Exception):
 
 
 def run(main):
-    """Call main(*command-line arguments); an InputError exits 1 with its message on stderr."""
+    """Call a stage's main with its command-line arguments, one per parameter of main.
+
+    Wrong arguments get argparse's usage line, with the stage's docstring as its help;
+    an InputError exits 1 with its message on stderr.
+    """
+    module = sys.modules[main.__module__]  # __main__, run as python -m stages.<name>
+    parser = argparse.ArgumentParser(
+        prog=f"python -m {module.__spec__.name}", description=module.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    for name in inspect.signature(main).parameters:
+        parser.add_argument(name)
+    args = parser.parse_args()
     try:
-        main(*sys.argv[1:])
+        main(**vars(args))
     except InputError as e:
         sys.exit(f"error: {e}")
 

@@ -17,6 +17,7 @@ few significant digits (stages/files.py).
 import math
 import random
 from decimal import Decimal
+from typing import NamedTuple
 
 import numpy as np
 
@@ -87,6 +88,12 @@ def smooth(N, alpha):
     if alpha > 0 and not P.all():
         raise ValueError(f"alpha = {alpha} is too small for float32: some probabilities round to 0")
     return P
+
+
+def frequencies(N):
+    """N's rows normalised, (V, V) float64: the counts model at alpha = 0 (a zero row uniform)."""
+    totals = N.sum(1, keepdims=True)  # (V, 1)
+    return np.divide(N, totals, out=np.full(N.shape, 1 / len(N)), where=totals > 0)
 
 
 def softmax(W):
@@ -176,15 +183,29 @@ def init_weights(V, seed):
     return W.astype(np.float32).reshape(V, V)
 
 
-def bigram_loss(W, F, reg):
-    """(loss, nll) of the network on bigram frequencies F = N / N.sum(), both torch scalars.
+def bigram_loss(W, freq, reg):
+    """(loss, nll) of the network on bigram frequencies freq = N / N.sum(), both torch scalars.
 
-    The one-hot formulation averages -log softmax(one_hot(x) @ W)[y] over all bigrams;
-    one_hot(x) @ W is row x of W, so the average is a sum over the V * V cells of the
-    frequency of each bigram times its log-probability: O(V^2), whatever the corpus size.
+    The lecture's one-hot formulation, over the T bigrams (x, y) of the data:
+        logits = one_hot(x) @ W  # (T, V) @ (V, V): row x of W for each bigram
+        nll = -log_softmax(logits)[range(T), y].mean()
+    Row x of W is the same for every bigram starting with x, so the mean is a sum over
+    the V * V cells of each bigram's frequency times its log-probability: O(V^2),
+    whatever the corpus size. tests/test_model.py checks loss and gradient against the
+    one-hot form.
     """
-    nll = -(F * W.log_softmax(1)).sum()  # (V, V) * (V, V) -> ()
+    nll = -(freq * W.log_softmax(1)).sum()  # (V, V) * (V, V) -> ()
     return nll + reg * (W**2).mean(), nll
+
+
+class LogRow(NamedTuple):
+    """One row of the training log: the network after `step` updates."""
+
+    step: int
+    loss: float
+    train_nll: float
+    val_nll: float | None  # None when val counts nothing
+    kl: float  # KL(train's row frequencies || softmax(W)) over train contexts: the NLL above the floor
 
 
 def train(N_train, N_val, seed, steps, lr, reg):
@@ -197,24 +218,28 @@ def train(N_train, N_val, seed, steps, lr, reg):
     risk is a weight within 1e-14 of a float32 rounding boundary: about one chance in 10**7
     a weight, 10**-4 for V = 27; tests/test_reproducible.py would show it. The lecture's
     figures are unchanged at the digits it prints.
-    The log has one row per step, 0..steps, of the W after that many updates:
-    (step, loss, train NLL, val NLL); val NLL is None when N_val counts nothing.
+
+    Gradient descent approaches the counts model (alpha = 0), whose train NLL is the lowest
+    any W reaches; the log's kl is the distance left. Rows seen rarely in train get small
+    gradients and lag, and the L2 penalty keeps a gap however long it trains, pulling W
+    towards 0, the uniform model: with reg > 0 the network is a smoothed counts model.
+    The log has one LogRow per step, 0..steps.
     Raises FloatingPointError when the loss stops being finite.
     """
     import torch
 
-    torch.set_num_threads(1)  # (V, V) ops are too small to gain from threads, and lose badly to a busy core
     W = torch.tensor(init_weights(len(N_train), seed), dtype=torch.float64, requires_grad=True)
-    F_train = torch.as_tensor(N_train / N_train.sum())  # (V, V) float64
-    F_val = torch.as_tensor(N_val / N_val.sum()) if N_val.sum() else None
+    freq_train = torch.as_tensor(N_train / N_train.sum())  # (V, V) float64
+    freq_val = torch.as_tensor(N_val / N_val.sum()) if N_val.sum() else None
+    floor = nll(frequencies(N_train), N_train)  # the counts model's train NLL at alpha = 0
     log = []
     for step in range(steps + 1):
-        loss, train_nll = bigram_loss(W, F_train, reg)
+        loss, train_nll = bigram_loss(W, freq_train, reg)
         if not torch.isfinite(loss):
             raise FloatingPointError(f"the loss is {loss.item()} at step {step}")
         with torch.no_grad():
-            val_nll = None if F_val is None else bigram_loss(W, F_val, reg)[1].item()
-        log.append((step, loss.item(), train_nll.item(), val_nll))
+            val_nll = None if freq_val is None else bigram_loss(W, freq_val, reg)[1].item()
+        log.append(LogRow(step, loss.item(), train_nll.item(), val_nll, train_nll.item() - floor))
         if step == steps:
             break
         W.grad = None
@@ -232,11 +257,11 @@ def reg_curve(N_train, N_val, regs, seed, steps, lr):
     curve = []
     for reg in regs:
         try:
-            log = train(N_train, N_val, seed=seed, steps=steps, lr=lr, reg=reg)[1]
+            last = train(N_train, N_val, seed=seed, steps=steps, lr=lr, reg=reg)[1][-1]
         except FloatingPointError:
             curve.append((reg, None, None))
         else:
-            curve.append((reg, log[-1][2], log[-1][3]))
+            curve.append((reg, last.train_nll, last.val_nll))
     return curve
 
 

@@ -30,6 +30,14 @@ SCHEMA = {
         "lr": (float, lambda x: x > 0, "a number > 0"),
         "reg": (float, lambda x: x >= 0, "a number >= 0"),
     },
+    "alpha_curve": {
+        "log10_min": (int, lambda x: -12 <= x <= 12, "an integer in [-12, 12]"),
+        "log10_max": (int, lambda x: -12 <= x <= 12, "an integer in [-12, 12]"),
+    },
+    "reg_curve": {
+        "log10_min": (int, lambda x: -12 <= x <= 12, "an integer in [-12, 12]"),
+        "log10_max": (int, lambda x: -12 <= x <= 12, "an integer in [-12, 12]"),
+    },
     "sample": {
         "seed": (int, lambda x: 0 <= x < 2**64, "an integer in [0, 2**64)"),
         "num": (int, lambda x: x >= 0, "an integer >= 0"),
@@ -80,6 +88,11 @@ def check(params):
         problems.append(
             f"prepare.val_frac + prepare.test_frac: expected < 1 so train keeps some names, got {sum(fracs)}"
         )
+    for section in ("alpha_curve", "reg_curve"):
+        grid = params.get(section) if isinstance(params.get(section), dict) else {}
+        lo, hi = grid.get("log10_min"), grid.get("log10_max")
+        if all(isinstance(x, int) and not isinstance(x, bool) for x in (lo, hi)) and lo > hi:
+            problems.append(f"{section}.log10_min: expected <= {section}.log10_max, got {lo} > {hi}")
     return problems
 
 

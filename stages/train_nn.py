@@ -1,26 +1,31 @@
-"""train_nn: the bigram network, one-hot(x) @ W then softmax, by full-batch gradient descent."""
-import os
+"""train_nn: the bigram network, softmax(one_hot(x) @ W), trained by full-batch gradient descent.
+
+one_hot(x) @ W is row x of W, so the lecture's loss over every bigram is a sum over the
+count matrix (stages/model.py: bigram_loss); training reads the train and val counts only.
+"""
+import torch
 
 from stages import files, model, params
 
 
-def main(counts_dir, W_csv, loss_csv, reg_csv):
-    p = params.load("train_nn")
-    itos, N_train = files.read_matrix(os.path.join(counts_dir, "train.csv"), dtype="int64")
-    _, N_val = files.read_matrix(os.path.join(counts_dir, "val.csv"), dtype="int64")
+def main(train_csv, val_csv, W_csv, loss_csv):
+    cfg = params.load("train_nn")
+    torch.set_num_threads(1)  # (V, V) ops are too small to gain from threads, and lose to a busy core
+    itos, N_train = files.read_matrix(train_csv, dtype="int64")
+    _, N_val = files.read_matrix(val_csv, dtype="int64")
 
     try:
-        W, log = model.train(N_train, N_val, seed=p["seed"], steps=p["steps"], lr=p["lr"], reg=p["reg"])
+        W, log = model.train(N_train, N_val, seed=cfg["seed"], steps=cfg["steps"], lr=cfg["lr"], reg=cfg["reg"])
     except FloatingPointError as e:
-        raise files.InputError(f"params.yaml: train_nn.lr = {p['lr']} makes training diverge ({e}); lower it") from None
+        raise files.InputError(
+            f"params.yaml: training diverges with train_nn.lr = {cfg['lr']} and train_nn.reg = {cfg['reg']} ({e}); "
+            "lower either"
+        ) from None
 
-    grid = model.log_grid(-4, 1, p["reg"])  # the regularisation curve: 0.0001 to 10
-    curve = model.reg_curve(N_train, N_val, grid, seed=p["seed"], steps=p["steps"], lr=p["lr"])
-
-    files.write_matrix(W_csv, W, itos, fmt="%.9g")
-    files.write_table(loss_csv, ["step", "loss", "train_nll", "val_nll"], log)
-    files.write_table(reg_csv, ["reg", "train_nll", "val_nll", "chosen"], [(*row, int(row[0] == p["reg"])) for row in curve])
-    print(f"step {log[-1][0]}: loss {log[-1][1]:.5f}, train NLL {log[-1][2]:.5f}")
+    files.write_matrix(W_csv, W, itos, fmt="%.9g")  # 9 digits: float32 round-trips exactly
+    files.write_table(loss_csv, model.LogRow._fields, log)
+    last = log[-1]
+    print(f"step {last.step}: loss {last.loss:.5f}, train NLL {last.train_nll:.5f}, KL(counts || nn) {last.kl:.5f}")
 
 
 if __name__ == "__main__":

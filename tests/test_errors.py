@@ -203,10 +203,28 @@ def test_diverging_training_fails_naming_lr_and_keeps_the_lock(tmp_path):
     repo.set_params(train_nn={"lr": 1e9})
     done = repo.dvc("repro", check=False)
     assert done.returncode != 0
-    assert "error: params.yaml: train_nn.lr = 1000000000.0 makes training diverge" in done.stderr
+    assert "error: params.yaml: training diverges with train_nn.lr = 1000000000.0 and train_nn.reg = " in done.stderr
     assert "Traceback" not in done.stderr
     assert repo.read("dvc.lock") == lock
     assert not (repo.path / "data/W.csv").exists() and not (repo.path / "data/W.csv.tmp").exists()
+
+
+@pytest.mark.parametrize("stage", ["prepare", "count", "smooth", "train_nn", "alpha_curve", "reg_curve", "evaluate", "sample"])
+def test_a_stage_run_with_wrong_arguments_prints_its_usage(tmp_path, stage):
+    done = run_stage(tmp_path, stage)
+    stderr = done.stderr.decode()
+    assert done.returncode == 2 and "Traceback" not in stderr, stderr
+    assert stderr.startswith(f"usage: python -m stages.{stage} ")
+    helped = run_stage(tmp_path, stage, "--help")
+    assert helped.returncode == 0 and f"{stage}: " in helped.stdout.decode()  # the docstring's first line
+
+
+def test_a_large_reg_that_diverges_names_both_params(tmp_path):
+    N = "\n".join([",.,a,b", ".,0,3,1", "a,2,1,1", "b,2,0,0"]) + "\n"
+    (tmp_path / "train.csv").write_text(N)
+    done = run_stage(tmp_path, "train_nn", "train.csv", "train.csv", "W.csv", "loss.csv", train_nn={"lr": 50, "reg": 1000})
+    assert_clean_error(done, "training diverges with train_nn.lr = 50.0 and train_nn.reg = 1000.0", "lower either")
+    assert not (tmp_path / "W.csv").exists()
 
 
 def test_any_alphabet_long_names_and_a_single_name_run_end_to_end(tmp_path):

@@ -210,16 +210,16 @@ def test_train_follows_the_lecture_loop():
     W, log = model.train(N_train, counts(SMALL, itos), seed=7, steps=20, lr=5, reg=0.01)
     expected = reference.train(words, itos, seed=7, steps=20, lr=5, reg=0.01)
     assert np.allclose(W, expected.numpy(), atol=1e-5)
-    assert [row[0] for row in log] == list(range(21))
-    assert log[-1][2] == pytest.approx(model.nll(model.softmax(W), N_train), abs=1e-5)
-    assert log[-1][3] == pytest.approx(model.nll(model.softmax(W), counts(SMALL, itos)), abs=1e-5)
-    assert log[0][1] > log[-1][1]
+    assert [row.step for row in log] == list(range(21))
+    assert log[-1].train_nll == pytest.approx(model.nll(model.softmax(W), N_train), abs=1e-5)
+    assert log[-1].val_nll == pytest.approx(model.nll(model.softmax(W), counts(SMALL, itos)), abs=1e-5)
+    assert log[0].loss > log[-1].loss
 
 
 def test_train_with_no_val_logs_none():
     N = counts(SMALL, model.build_vocab(SMALL))
     _, log = model.train(N, np.zeros_like(N), seed=0, steps=2, lr=1, reg=0)
-    assert [row[3] for row in log] == [None, None, None]
+    assert [row.val_nll for row in log] == [None, None, None]
 
 
 def test_train_raises_when_it_diverges():

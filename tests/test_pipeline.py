@@ -6,23 +6,28 @@ reads its expectations from params.yaml, never from today's defaults.
 """
 import json
 import math
+import re
 from fractions import Fraction
 
 import pandas as pd
 import pytest
 import torch
+import yaml
 
 from stages import model
 from tests import reference
-from tests.conftest import Repo
+from tests.conftest import ROOT, Repo
 
-STAGES = ["prepare", "count", "smooth", "train_nn", "evaluate", "sample"]
+PIPELINE = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+STAGES = list(PIPELINE)
 # A user's edit of every section: another split, less smoothing, a shorter and stronger-regularised
 # training, fewer and shorter names.
 CHANGED = {
     "prepare": {"seed": 7, "val_frac": 0.15, "test_frac": 0.05},
     "smooth": {"alpha": 0.25},
     "train_nn": {"seed": 1, "steps": 40, "lr": 20, "reg": 0.1},
+    "alpha_curve": {"log10_min": -2, "log10_max": 2},
+    "reg_curve": {"log10_min": -3, "log10_max": 0},
     "sample": {"seed": 3, "num": 7, "max_len": 6},
 }
 
@@ -58,13 +63,70 @@ def words(repo, split):
     return repo.read(f"data/prepared/{split}.txt").split()
 
 
+def committed_only(stage):
+    """True if every output of the stage is committed to git (cache: false), none cached by DVC."""
+    outs = [out for key in ("outs", "metrics") for out in PIPELINE[stage].get(key, [])]
+    return all(isinstance(out, dict) and not next(iter(out.values())).get("cache", True) for out in outs)
+
+
 def test_repro_runs_every_stage_and_reproduces_the_committed_results(built):
-    # evaluate's only output, metrics/eval.json, is committed and already matches dvc.lock.
-    assert ran(built.repro) == [stage for stage in STAGES if stage != "evaluate"]
-    assert ran(built.dvc("repro", "--force", "--single-item", "evaluate")) == ["evaluate"]
+    # A stage whose outputs are all committed already matches dvc.lock on a fresh clone.
+    assert ran(built.repro) == [stage for stage in STAGES if not committed_only(stage)]
+    assert {"evaluate", "alpha_curve", "reg_curve"} <= {stage for stage in STAGES if committed_only(stage)}
+    for stage in filter(committed_only, STAGES):
+        assert ran(built.dvc("repro", "--force", "--single-item", stage)) == [stage]
     # dvc.lock and the metrics in git are exactly what a fresh run gives.
     assert built.run("git", "status", "--porcelain").stdout == ""
     assert "Data and pipelines are up to date" in built.dvc("status").stdout
+
+
+AUDIT = """
+import os, runpy, sys
+read = set()
+sys.addaudithook(lambda event, args: event == "open" and isinstance(args[0], str) and not set("wax+") & set(args[1] or "r")
+                 and read.add(os.path.relpath(args[0])))
+sys.argv = sys.argv[1:]
+try:
+    runpy.run_module(sys.argv[0], run_name="__main__", alter_sys=True)
+finally:
+    code = {os.path.relpath(m.__file__) for name, m in list(sys.modules.items()) if name.startswith("stages.")}
+    print(sorted(code | {path for path in read if not path.startswith(("..", "/")) and "__pycache__" not in path}))
+"""
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_each_stage_declares_exactly_what_it_reads(built, stage):
+    """Its deps are the files it opens and the stages/ modules it imports; its params, the sections it loads."""
+    import ast
+    import shlex
+    import sys
+
+    cmd = shlex.split(PIPELINE[stage]["cmd"].replace("${prepare.names_file}", built.p["prepare"]["names_file"]))
+    assert cmd[:2] == ["python", "-m"]
+    done = built.run(sys.executable, "-c", AUDIT, *cmd[2:])
+    read = set(ast.literal_eval(done.stdout.splitlines()[-1])) - {"params.yaml", "stages/__init__.py"}
+    deps = {dep.replace("${prepare.names_file}", built.p["prepare"]["names_file"]) for dep in PIPELINE[stage]["deps"]}
+    covered = {dep for dep in deps for path in read if path == dep or path.startswith(dep + "/")}
+    assert covered == deps, f"declared but never read: {deps - covered}"
+    assert all(any(path == dep or path.startswith(dep + "/") for dep in deps) for path in read), read - deps
+    script = (built.path / f"stages/{stage}.py").read_text()
+    sections = set(re.findall(r'params\.load\("(\w+)"\)', script))
+    assert sections == {p.split(".")[0] for p in PIPELINE[stage].get("params", [])}
+
+
+@pytest.mark.parametrize("section", list(yaml.safe_load((ROOT / "params.yaml").read_text())))
+def test_changing_a_params_section_touches_exactly_the_stages_that_load_it(built, section):
+    params = built.params()
+    key = next(k for k, v in params[section].items() if isinstance(v, (int, float)) and not isinstance(v, bool))
+    params[section][key] += 1
+    built.write("params.yaml", yaml.safe_dump(params, sort_keys=False))
+    try:
+        status = json.loads(built.dvc("status", "--json").stdout)
+    finally:
+        built.run("git", "checkout", "params.yaml")
+    changed = {stage for stage, why in status.items() if any("params.yaml" in item.get("changed deps", {}) for item in why)}
+    loads = {stage for stage in STAGES if f'params.load("{section}")' in (built.path / f"stages/{stage}.py").read_text()}
+    assert changed == loads
 
 
 def test_prepare_splits_the_corpus_and_writes_the_vocabulary(built):
@@ -99,11 +161,15 @@ def test_train_nn_matches_the_one_hot_network_and_logs_every_step(built):
     expected = reference.train(words(built, "train"), itos, seed=p["seed"], steps=p["steps"], lr=p["lr"], reg=p["reg"])
     assert torch.allclose(W.float(), expected, atol=1e-4)
     log = pd.read_csv(built.path / "plots/loss.csv")
-    assert list(log.columns) == ["step", "loss", "train_nll", "val_nll"]
+    assert list(log.columns) == ["step", "loss", "train_nll", "val_nll", "kl"]
     assert list(log.step) == list(range(p["steps"] + 1))
     for split in ("train", "val"):
         nll = reference.nll(torch.softmax(W, 1), words(built, split), itos)
         assert log[f"{split}_nll"].iloc[-1] == pytest.approx(nll, abs=1e-5)
+    N = reference.counts(words(built, "train"), itos).double()
+    floor = reference.nll(N / N.sum(1, keepdim=True), words(built, "train"), itos)  # the counts model at alpha 0
+    assert log.kl.iloc[-1] == pytest.approx(log.train_nll.iloc[-1] - floor, abs=1e-5)
+    assert (log.kl > 0).all() and log.kl.iloc[-1] < log.kl.iloc[0]  # gradient descent approaches the counts
 
 
 def test_evaluate_metrics_equal_the_lecture_loop(built):
@@ -148,7 +214,7 @@ def test_plots_show_every_plot_with_data_and_every_spec_renders(built):
     rows = {title: len(plot[0]["content"]["data"]["values"]) for title, plot in data.items()}
     assert rows == {
         "P, the counts model": V * V,
-        "softmax(W) next to P — gradient descent recovers the counts": V * V,
+        "softmax(W) next to P — gradient descent approaches the counts": V * V,
         "Loss per step": 2 * (built.p["train_nn"]["steps"] + 1),  # train and val, one line each
         "Smoothing — NLL of the counts model against smooth.alpha": len(pd.read_csv(built.path / "plots/alpha.csv")),
         "Regularisation — NLL of the network against train_nn.reg": len(pd.read_csv(built.path / "plots/reg.csv")),
@@ -171,9 +237,10 @@ def test_the_heatmap_png_draws_every_cell(built):
 def test_curves_cover_their_grid_and_mark_the_params_values(built):
     alpha, reg = built.p["smooth"]["alpha"], built.p["train_nn"]["reg"]
     metrics = json.loads(built.read("metrics/eval.json"))
+    grids = {name: (built.p[f"{name}_curve"]["log10_min"], built.p[f"{name}_curve"]["log10_max"]) for name in ("alpha", "reg")}
     for name, chosen, grid, nll in [
-        ("alpha", alpha, model.log_grid(-3, 3, alpha), metrics["counts"]["val"]["nll"]),
-        ("reg", reg, model.log_grid(-4, 1, reg), metrics["nn"]["val"]["nll"]),
+        ("alpha", alpha, model.log_grid(*grids["alpha"], alpha), metrics["counts"]["val"]["nll"]),
+        ("reg", reg, model.log_grid(*grids["reg"], reg), metrics["nn"]["val"]["nll"]),
     ]:
         curve = pd.read_csv(built.path / f"plots/{name}.csv")
         assert list(curve[name]) == pytest.approx(grid, rel=1e-5)
@@ -182,7 +249,7 @@ def test_curves_cover_their_grid_and_mark_the_params_values(built):
     assert pd.read_csv(built.path / "plots/alpha.csv").train_nll.is_monotonic_increasing  # more smoothing fits train worse
 
 
-def test_changing_alpha_reruns_only_smooth_evaluate_and_sample(repo):
+def test_changing_alpha_reruns_only_what_depends_on_it(repo):
     repo.dvc("repro")
     before = json.loads(repo.read("metrics/eval.json"))
     old = repo.params()["smooth"]["alpha"]
@@ -193,7 +260,7 @@ def test_changing_alpha_reruns_only_smooth_evaluate_and_sample(repo):
     assert json.loads(diff) == {"params.yaml": {"smooth.alpha": {"old": old, "new": new, "diff": new - old}}}
 
     repro = repo.dvc("repro")
-    assert ran(repro) == ["smooth", "evaluate", "sample"]
+    assert ran(repro) == ["smooth", "alpha_curve", "evaluate", "sample"]
     after = json.loads(repo.read("metrics/eval.json"))
     assert after["nn"] == before["nn"]
     fits_closer = after["counts"]["train"]["nll"] < before["counts"]["train"]["nll"]

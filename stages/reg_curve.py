@@ -1,0 +1,26 @@
+"""reg_curve: train and val NLL of the network against train_nn.reg, on a log grid.
+
+Each point trains the network again from the same initial W with train_nn's seed, steps
+and lr. A curve for choosing reg at a glance; for a run per value, with every metric, use
+`dvc exp run -S train_nn.reg=...`.
+"""
+import torch
+
+from stages import files, model, params
+
+
+def main(train_csv, val_csv, curve_csv):
+    cfg = params.load("reg_curve")
+    net = params.load("train_nn")  # how each point trains, and the chosen reg, marked on the curve
+    torch.set_num_threads(1)  # (V, V) ops are too small to gain from threads, and lose to a busy core
+    _, N_train = files.read_matrix(train_csv, dtype="int64")
+    _, N_val = files.read_matrix(val_csv, dtype="int64")
+
+    grid = model.log_grid(cfg["log10_min"], cfg["log10_max"], net["reg"])
+    curve = model.reg_curve(N_train, N_val, grid, seed=net["seed"], steps=net["steps"], lr=net["lr"])
+
+    files.write_table(curve_csv, ["reg", "train_nll", "val_nll", "chosen"], [(*row, int(row[0] == net["reg"])) for row in curve])
+
+
+if __name__ == "__main__":
+    files.run(main)
