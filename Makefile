@@ -1,4 +1,5 @@
-# make repro: set up .venv and run the pipeline; make test: set up .venv and run the tests.
+# make repro: set up .venv and run the pipeline; make test: set up .venv and run the tests;
+# make lint: ruff's checks and formatting, as CI runs them.
 # PYTHON: the Python that creates .venv, e.g. make repro PYTHON=python3.12
 PYTHON ?= python3
 # TORCH_INDEX: an index to install torch from first; Linux users who want the CPU build (not
@@ -13,13 +14,17 @@ PIP := $(VENV)/bin/python -m pip install --quiet --disable-pip-version-check
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export DVC_NO_ANALYTICS := 1
 
-.PHONY: repro test
+.PHONY: repro test lint
 
 repro: $(VENV)/installed
 	dvc repro
 
 test: $(VENV)/installed
 	python -m pytest
+
+lint: $(VENV)/installed
+	ruff check .
+	ruff format --check .
 
 $(VENV)/installed: requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import re, sys; lo, hi = [tuple(map(int, v.split("."))) for v in re.findall(r"[0-9.]+", "$(PY_RANGE)")]; \

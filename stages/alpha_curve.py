@@ -3,6 +3,7 @@
 A curve for choosing alpha at a glance; for a run per value, with every metric, use
 `dvc exp run -S smooth.alpha=...`.
 """
+
 from stages import files, model, params
 
 
@@ -15,7 +16,9 @@ def main(train_csv, val_csv, curve_csv):
     grid = model.log_grid(cfg["log10_min"], cfg["log10_max"], alpha)
     curve = model.alpha_curve(N_train, N_val, grid)
 
-    files.write_table(curve_csv, ["alpha", "train_nll", "val_nll", "chosen"], [(*row, int(row[0] == alpha)) for row in curve])
+    files.write_table(
+        curve_csv, ["alpha", "train_nll", "val_nll", "chosen"], [(*row, int(row[0] == alpha)) for row in curve]
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """count: the bigram count matrix N of each split, and a labelled heatmap of train's."""
+
 import os
 
 from stages import files, model, plots

@@ -1,4 +1,5 @@
 """evaluate: NLL and perplexity of both models on every split, and the probabilities of both for the heatmaps."""
+
 import math
 import os
 import sys
@@ -20,7 +21,9 @@ def score(P, N):
 
 
 def main(counts_dir, P_csv, W_csv, eval_json, probs_csv):
-    counts = {split: files.read_matrix(os.path.join(counts_dir, f"{split}.csv"), dtype="int64")[1] for split in files.SPLITS}
+    counts = {
+        split: files.read_matrix(os.path.join(counts_dir, f"{split}.csv"), dtype="int64")[1] for split in files.SPLITS
+    }
     itos, P = files.read_matrix(P_csv, dtype="float32")
     _, W = files.read_matrix(W_csv, dtype="float32")
     models = {"counts": P, "nn": model.softmax(W)}
@@ -31,13 +34,21 @@ def main(counts_dir, P_csv, W_csv, eval_json, probs_csv):
     for name in models:
         for split, m in metrics[name].items():
             if m["nll"] == "inf":
-                print(f"warning: {name} model gives {split} an infinite NLL: {m['zero_prob']} of its "
-                      f"{m['bigrams']} bigrams have probability 0 (smooth.alpha = 0 and they never occur in train)",
-                      file=sys.stderr)
+                print(
+                    f"warning: {name} model gives {split} an infinite NLL: {m['zero_prob']} of its "
+                    f"{m['bigrams']} bigrams have probability 0 (smooth.alpha = 0 and they never occur in train)",
+                    file=sys.stderr,
+                )
     files.write_json(eval_json, metrics)
-    files.write_table(probs_csv, ["prev", "next", "P", "softmax_W"], [
-        (itos[i], itos[j], float(P[i, j]), float(models["nn"][i, j])) for i in range(len(itos)) for j in range(len(itos))
-    ])
+    files.write_table(
+        probs_csv,
+        ["prev", "next", "P", "softmax_W"],
+        [
+            (itos[i], itos[j], float(P[i, j]), float(models["nn"][i, j]))
+            for i in range(len(itos))
+            for j in range(len(itos))
+        ],
+    )
 
 
 if __name__ == "__main__":

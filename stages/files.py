@@ -3,6 +3,7 @@
 Every output is written to a temporary file beside it and renamed into place only when
 complete, so a failed stage never leaves a half-written file for DVC or a person to read.
 """
+
 import argparse
 import contextlib
 import csv
@@ -31,7 +32,9 @@ def run(main):
     """
     module = sys.modules[main.__module__]  # __main__, run as python -m stages.<name>
     parser = argparse.ArgumentParser(
-        prog=f"python -m {module.__spec__.name}", description=module.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog=f"python -m {module.__spec__.name}",
+        description=module.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     for name in inspect.signature(main).parameters:
         parser.add_argument(name)
@@ -155,7 +158,7 @@ def write_matrix(path, M, labels, fmt="%d"):
     with replacing(path) as f:
         out = csv.writer(f, lineterminator="\n")
         out.writerow(["", *labels])
-        out.writerows([label, *(fmt % x for x in row)] for label, row in zip(labels, M))
+        out.writerows([label, *(fmt % x for x in row)] for label, row in zip(labels, M, strict=True))
 
 
 def write_table(path, columns, rows):

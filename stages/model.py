@@ -14,6 +14,7 @@ of training at lr 50) run in float64, where the kernels differ by about 1e-15, a
 is written is rounded far above that: W and P to float32, metrics and plot data to a
 few significant digits (stages/files.py).
 """
+
 import math
 import random
 from decimal import Decimal

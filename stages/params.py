@@ -1,4 +1,5 @@
 """params.yaml: read it safely and check every key before any stage does any work."""
+
 import math
 
 import yaml

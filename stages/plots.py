@@ -1,4 +1,5 @@
 """Pictures only a PNG can show: the lecture's labelled heatmap of the bigram counts."""
+
 from stages import files
 
 
@@ -15,7 +16,9 @@ def count_heatmap(path, N, itos):
     for i in range(V):
         for j in range(V):  # one label per cell: the bigram above its count, placed in data coordinates;
             # a figure text, unlike ax.text, gets no clip path to the axes it never leaves (0.1 s for 729)
-            fig.text(j, i, f"{itos[i]}{itos[j]}\n{N[i, j]}", ha="center", va="center", color="gray", transform=ax.transData)
+            fig.text(
+                j, i, f"{itos[i]}{itos[j]}\n{N[i, j]}", ha="center", va="center", color="gray", transform=ax.transData
+            )
     ax.set_title("Bigram counts in train: row = previous character, column = next")
     ax.axis("off")
     # unhinted glyphs look the same at this size and draw in three quarters of the time

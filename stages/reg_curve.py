@@ -4,6 +4,7 @@ Each point trains the network again from the same initial W with train_nn's seed
 and lr. A curve for choosing reg at a glance; for a run per value, with every metric, use
 `dvc exp run -S train_nn.reg=...`.
 """
+
 import torch
 
 from stages import files, model, params
@@ -19,7 +20,9 @@ def main(train_csv, val_csv, curve_csv):
     grid = model.log_grid(cfg["log10_min"], cfg["log10_max"], net["reg"])
     curve = model.reg_curve(N_train, N_val, grid, seed=net["seed"], steps=net["steps"], lr=net["lr"])
 
-    files.write_table(curve_csv, ["reg", "train_nll", "val_nll", "chosen"], [(*row, int(row[0] == net["reg"])) for row in curve])
+    files.write_table(
+        curve_csv, ["reg", "train_nll", "val_nll", "chosen"], [(*row, int(row[0] == net["reg"])) for row in curve]
+    )
 
 
 if __name__ == "__main__":

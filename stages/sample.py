@@ -1,4 +1,5 @@
 """sample: new names from each model, drawn with the lecture's loop."""
+
 import os
 import statistics
 
@@ -6,23 +7,29 @@ from stages import files, model, params
 
 
 def main(train_txt, P_csv, W_csv, samples_dir, samples_json):
-    p = params.load("sample")
+    cfg = params.load("sample")
     itos, P = files.read_matrix(P_csv, dtype="float32")
     _, W = files.read_matrix(W_csv, dtype="float32")
     train = set(files.read_lines(train_txt))
 
     models = {"counts": P, "nn": model.softmax(W).astype("float32")}
-    samples = {name: model.sample(Q, itos, num=p["num"], max_len=p["max_len"], seed=p["seed"]) for name, Q in models.items()}
+    samples = {
+        name: model.sample(Q, itos, num=cfg["num"], max_len=cfg["max_len"], seed=cfg["seed"]) for name, Q in models.items()
+    }
 
     for name, names in samples.items():
         files.write_lines(os.path.join(samples_dir, f"{name}.txt"), names)
-    files.write_json(samples_json, {
-        name: {
-            "in_train": sum(n in train for n in names) / len(names) if names else None,
-            "mean_len": statistics.fmean(map(len, names)) if names else None,
-        } for name, names in samples.items()
-    })
-    print(f"{p['num']} names from each model, in {samples_dir}")
+    files.write_json(
+        samples_json,
+        {
+            name: {
+                "in_train": sum(n in train for n in names) / len(names) if names else None,
+                "mean_len": statistics.fmean(map(len, names)) if names else None,
+            }
+            for name, names in samples.items()
+        },
+    )
+    print(f"{cfg['num']} names from each model, in {samples_dir}")
 
 
 if __name__ == "__main__":

@@ -1,16 +1,18 @@
 """smooth: the counts model P, train counts plus alpha, normalised row by row."""
+
 from stages import files, model, params
 
 
 def main(train_counts_csv, P_csv):
-    p = params.load("smooth")
+    cfg = params.load("smooth")
     itos, N = files.read_matrix(train_counts_csv, dtype="int64")
 
     try:
-        P = model.smooth(N, alpha=p["alpha"])  # (V, V), rows sum to 1
+        P = model.smooth(N, alpha=cfg["alpha"])  # (V, V), rows sum to 1
     except ValueError:
         raise files.InputError(
-            f"params.yaml: smooth.alpha = {p['alpha']} rounds some probabilities to 0 in float32; use 0 or a larger alpha"
+            f"params.yaml: smooth.alpha = {cfg['alpha']} rounds some probabilities to 0 in float32; "
+            "use 0 or a larger alpha"
         ) from None
 
     files.write_matrix(P_csv, P, itos, fmt="%.9g")  # 9 digits: float32 round-trips exactly

@@ -3,6 +3,7 @@
 one_hot(x) @ W is row x of W, so the lecture's loss over every bigram is a sum over the
 count matrix (stages/model.py: bigram_loss); training reads the train and val counts only.
 """
+
 import torch
 
 from stages import files, model, params

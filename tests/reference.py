@@ -3,6 +3,7 @@
 Deliberately plain: Python loops over every name and character, and the network trained
 on one-hot inputs of every bigram, as in makemore part 1.
 """
+
 import math
 
 import torch

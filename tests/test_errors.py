@@ -1,4 +1,5 @@
 """Bad input ends in one short error naming the file and line or the params key; nothing is lost."""
+
 import json
 import math
 import os
@@ -91,13 +92,32 @@ def with_param(section, key, value):
 
 
 BAD_VALUES = [
-    ("prepare", "names_file", ""), ("prepare", "names_file", 3), ("prepare", "seed", "x"), ("prepare", "seed", 1.5),
-    ("prepare", "val_frac", -0.1), ("prepare", "val_frac", 1), ("prepare", "test_frac", 1.5),
-    ("prepare", "test_frac", "a"), ("prepare", "lowercase", "maybe"), ("prepare", "lowercase", 1),
-    ("smooth", "alpha", -1), ("smooth", "alpha", "abc"), ("smooth", "alpha", float("inf")), ("smooth", "alpha", float("nan")),
-    ("train_nn", "seed", -1), ("train_nn", "seed", True), ("train_nn", "steps", -1), ("train_nn", "steps", 10.5),
-    ("train_nn", "lr", 0), ("train_nn", "lr", -3), ("train_nn", "lr", "fast"), ("train_nn", "reg", -0.01),
-    ("sample", "seed", "s"), ("sample", "num", -1), ("sample", "max_len", 0), ("sample", "max_len", None),
+    ("prepare", "names_file", ""),
+    ("prepare", "names_file", 3),
+    ("prepare", "seed", "x"),
+    ("prepare", "seed", 1.5),
+    ("prepare", "val_frac", -0.1),
+    ("prepare", "val_frac", 1),
+    ("prepare", "test_frac", 1.5),
+    ("prepare", "test_frac", "a"),
+    ("prepare", "lowercase", "maybe"),
+    ("prepare", "lowercase", 1),
+    ("smooth", "alpha", -1),
+    ("smooth", "alpha", "abc"),
+    ("smooth", "alpha", float("inf")),
+    ("smooth", "alpha", float("nan")),
+    ("train_nn", "seed", -1),
+    ("train_nn", "seed", True),
+    ("train_nn", "steps", -1),
+    ("train_nn", "steps", 10.5),
+    ("train_nn", "lr", 0),
+    ("train_nn", "lr", -3),
+    ("train_nn", "lr", "fast"),
+    ("train_nn", "reg", -0.01),
+    ("sample", "seed", "s"),
+    ("sample", "num", -1),
+    ("sample", "max_len", 0),
+    ("sample", "max_len", None),
 ]
 
 
@@ -124,30 +144,40 @@ def test_the_defaults_are_valid_and_typed():
 def test_fractions_that_leave_no_train_names():
     p = with_param("prepare", "val_frac", 0.6)
     p["prepare"]["test_frac"] = 0.4
-    assert params.check(p) == [
-        "prepare.val_frac + prepare.test_frac: expected < 1 so train keeps some names, got 1.0"
-    ]
+    assert params.check(p) == ["prepare.val_frac + prepare.test_frac: expected < 1 so train keeps some names, got 1.0"]
 
 
 def test_every_problem_is_reported_at_once(tmp_path):
     done = run_stage(
-        tmp_path, "smooth", "in.csv", "P.csv",
-        smooth={"alpha": -1, "alhpa": 1}, train_nn={"lr": "1e9"}, sample=None,
+        tmp_path,
+        "smooth",
+        "in.csv",
+        "P.csv",
+        smooth={"alpha": -1, "alhpa": 1},
+        train_nn={"lr": "1e9"},
+        sample=None,
     )
     assert_clean_error(
-        done, "params.yaml:", "smooth.alpha: expected a number >= 0, got -1", "smooth.alhpa: unknown key",
+        done,
+        "params.yaml:",
+        "smooth.alpha: expected a number >= 0, got -1",
+        "smooth.alhpa: unknown key",
         "train_nn.lr: expected a number > 0, got the string '1e9' (YAML reads 1e9 as text; write 1.0e9)",
         "sample: missing section",
     )
     assert not (tmp_path / "P.csv").exists()
 
 
-@pytest.mark.parametrize("text, message", [("smooth: [1\n", "params.yaml: not valid YAML"), ("- 1\n", "expected sections")])
+@pytest.mark.parametrize(
+    "text, message", [("smooth: [1\n", "params.yaml: not valid YAML"), ("- 1\n", "expected sections")]
+)
 def test_params_file_that_is_not_a_mapping(tmp_path, text, message):
     (tmp_path / "params.yaml").write_text(text)
     done = subprocess.run(
         [sys.executable, "-m", "stages.smooth", "in.csv", "P.csv"],
-        cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
     )
     assert_clean_error(done, message)
 
@@ -188,7 +218,9 @@ def test_alpha_zero_with_an_unseen_held_out_bigram_reports_inf(tmp_path):
     # Every val name starts with a letter no train name starts with: P['.', c] = 0. Its row c is
     # empty in train, so uniform: c -> '.' stays finite. One impossible bigram per name.
     assert metrics["counts"]["val"] == {"nll": "inf", "ppl": "inf", "bigrams": 6, "zero_prob": 3}
-    assert metrics["counts"]["train"]["nll"] == pytest.approx(math.log(20) / 2)  # '.' -> one of 20 letters (log 20), then '.' (log 1)
+    assert metrics["counts"]["train"]["nll"] == pytest.approx(
+        math.log(20) / 2
+    )  # '.' -> one of 20 letters (log 20), then '.' (log 1)
     assert "warning: counts model gives val an infinite NLL: 3 of its 6 bigrams have probability 0" in repro.stderr
     assert "Infinity" not in repo.read("metrics/eval.json") and "NaN" not in repo.read("metrics/eval.json")
     shown = json.loads(repo.dvc("metrics", "show", "--json").stdout)
@@ -209,7 +241,9 @@ def test_diverging_training_fails_naming_lr_and_keeps_the_lock(tmp_path):
     assert not (repo.path / "data/W.csv").exists() and not (repo.path / "data/W.csv.tmp").exists()
 
 
-@pytest.mark.parametrize("stage", ["prepare", "count", "smooth", "train_nn", "alpha_curve", "reg_curve", "evaluate", "sample"])
+@pytest.mark.parametrize(
+    "stage", ["prepare", "count", "smooth", "train_nn", "alpha_curve", "reg_curve", "evaluate", "sample"]
+)
 def test_a_stage_run_with_wrong_arguments_prints_its_usage(tmp_path, stage):
     done = run_stage(tmp_path, stage)
     stderr = done.stderr.decode()
@@ -222,7 +256,9 @@ def test_a_stage_run_with_wrong_arguments_prints_its_usage(tmp_path, stage):
 def test_a_large_reg_that_diverges_names_both_params(tmp_path):
     N = "\n".join([",.,a,b", ".,0,3,1", "a,2,1,1", "b,2,0,0"]) + "\n"
     (tmp_path / "train.csv").write_text(N)
-    done = run_stage(tmp_path, "train_nn", "train.csv", "train.csv", "W.csv", "loss.csv", train_nn={"lr": 50, "reg": 1000})
+    done = run_stage(
+        tmp_path, "train_nn", "train.csv", "train.csv", "W.csv", "loss.csv", train_nn={"lr": 50, "reg": 1000}
+    )
     assert_clean_error(done, "training diverges with train_nn.lr = 50.0 and train_nn.reg = 1000.0", "lower either")
     assert not (tmp_path / "W.csv").exists()
 

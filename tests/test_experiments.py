@@ -1,4 +1,5 @@
 """The daily loop through DVC: an experiment read back from `dvc exp show`, and sharing via a remote."""
+
 import json
 import shutil
 
@@ -31,7 +32,9 @@ def test_an_experiment_shows_its_params_and_metrics(tmp_path):
     assert fits_closer == (alpha < committed["smooth"]["alpha"])  # less smoothing fits train closer
     assert metrics["nn"]["train"]["nll"] > baseline["nn"]["train"]["nll"]  # more regularisation
 
-    table = repo.dvc("exp", "show", "--no-pager", "--drop", ".*", "--keep", r"Experiment|smooth\.alpha|(counts|nn)\.val\.nll").stdout
+    table = repo.dvc(
+        "exp", "show", "--no-pager", "--drop", ".*", "--keep", r"Experiment|smooth\.alpha|(counts|nn)\.val\.nll"
+    ).stdout
     assert "my-exp" in table and "smooth.alpha" in table and "counts.val.nll" in table
 
 

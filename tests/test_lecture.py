@@ -6,6 +6,7 @@ result the lecture prints is a function of N alone: counting, P, the NLL, the ne
 full-batch training and the sampled names. So the end-to-end test feeds the pipeline a
 corpus with exactly these counts, built from N, instead of shipping the names themselves.
 """
+
 import json
 
 import numpy as np

@@ -4,6 +4,7 @@ Each test runs twice: on the committed params, and as a user who changed every s
 params.yaml, reran and committed, seen from a fresh clone of that commit. So every check
 reads its expectations from params.yaml, never from today's defaults.
 """
+
 import json
 import math
 import re
@@ -83,8 +84,10 @@ def test_repro_runs_every_stage_and_reproduces_the_committed_results(built):
 AUDIT = """
 import os, runpy, sys
 read = set()
-sys.addaudithook(lambda event, args: event == "open" and isinstance(args[0], str) and not set("wax+") & set(args[1] or "r")
-                 and read.add(os.path.relpath(args[0])))
+def hook(event, args):  # every file opened for reading
+    if event == "open" and isinstance(args[0], str) and not set("wax+") & set(args[1] or "r"):
+        read.add(os.path.relpath(args[0]))
+sys.addaudithook(hook)
 sys.argv = sys.argv[1:]
 try:
     runpy.run_module(sys.argv[0], run_name="__main__", alter_sys=True)
@@ -124,8 +127,12 @@ def test_changing_a_params_section_touches_exactly_the_stages_that_load_it(built
         status = json.loads(built.dvc("status", "--json").stdout)
     finally:
         built.run("git", "checkout", "params.yaml")
-    changed = {stage for stage, why in status.items() if any("params.yaml" in item.get("changed deps", {}) for item in why)}
-    loads = {stage for stage in STAGES if f'params.load("{section}")' in (built.path / f"stages/{stage}.py").read_text()}
+    changed = {
+        stage for stage, why in status.items() if any("params.yaml" in item.get("changed deps", {}) for item in why)
+    }
+    loads = {
+        stage for stage in STAGES if f'params.load("{section}")' in (built.path / f"stages/{stage}.py").read_text()
+    }
     assert changed == loads
 
 
@@ -237,7 +244,10 @@ def test_the_heatmap_png_draws_every_cell(built):
 def test_curves_cover_their_grid_and_mark_the_params_values(built):
     alpha, reg = built.p["smooth"]["alpha"], built.p["train_nn"]["reg"]
     metrics = json.loads(built.read("metrics/eval.json"))
-    grids = {name: (built.p[f"{name}_curve"]["log10_min"], built.p[f"{name}_curve"]["log10_max"]) for name in ("alpha", "reg")}
+    grids = {
+        name: (built.p[f"{name}_curve"]["log10_min"], built.p[f"{name}_curve"]["log10_max"])
+        for name in ("alpha", "reg")
+    }
     for name, chosen, grid, nll in [
         ("alpha", alpha, model.log_grid(*grids["alpha"], alpha), metrics["counts"]["val"]["nll"]),
         ("reg", reg, model.log_grid(*grids["reg"], reg), metrics["nn"]["val"]["nll"]),
@@ -246,7 +256,9 @@ def test_curves_cover_their_grid_and_mark_the_params_values(built):
         assert list(curve[name]) == pytest.approx(grid, rel=1e-5)
         assert list(curve[name][curve.chosen == 1]) == pytest.approx([chosen])
         assert float(curve.val_nll[curve.chosen == 1].iloc[0]) == pytest.approx(nll, abs=1e-5)
-    assert pd.read_csv(built.path / "plots/alpha.csv").train_nll.is_monotonic_increasing  # more smoothing fits train worse
+    assert pd.read_csv(
+        built.path / "plots/alpha.csv"
+    ).train_nll.is_monotonic_increasing  # more smoothing fits train worse
 
 
 def test_changing_alpha_reruns_only_what_depends_on_it(repo):

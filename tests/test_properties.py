@@ -1,4 +1,5 @@
 """Properties of the model module on random corpora over random alphabets."""
+
 import math
 
 import numpy as np
@@ -81,11 +82,32 @@ def test_sample_equals_the_lecture_loop_on_any_distribution(P, seed):
 # Lines as users' files have them, letters whose lower case depends on their neighbours (final
 # sigma), and everything that must stop read_names: bad UTF-8, control characters, the
 # boundary token, whitespace to strip, every kind of line break.
-pieces = st.sampled_from([
-    b"anna", b"Bob", b"zo\xc3\xab", b"\xc4\xb0", b"\xce\x91", b"\xce\xa3", b"'", b"\xcc\x81",  # \u0130 \u0391 \u03a3 ' \u0301
-    b" ", b"\t", b".", b"\x00", b"\x1c", b"\x0b",
-    b"\xc2\x85", b"\xc2\xa0", b"\xe2\x80\xa8", b"\xff", b"\xef\xbb\xbf", b"\n", b"\r", b"\r\n",
-])
+pieces = st.sampled_from(
+    [
+        b"anna",
+        b"Bob",
+        b"zo\xc3\xab",
+        b"\xc4\xb0",
+        b"\xce\x91",
+        b"\xce\xa3",
+        b"'",
+        b"\xcc\x81",  # \u0130 \u0391 \u03a3 ' \u0301
+        b" ",
+        b"\t",
+        b".",
+        b"\x00",
+        b"\x1c",
+        b"\x0b",
+        b"\xc2\x85",
+        b"\xc2\xa0",
+        b"\xe2\x80\xa8",
+        b"\xff",
+        b"\xef\xbb\xbf",
+        b"\n",
+        b"\r",
+        b"\r\n",
+    ]
+)
 
 
 @settings(max_examples=500, deadline=None)

@@ -5,6 +5,7 @@ differently in the last bits. A user's laptop without AVX-512, or an older CPU w
 runs other kernels than this machine: ATEN_CPU_CAPABILITY and NPY_DISABLE_CPU_FEATURES make
 this CPU run theirs. Every output must still match the committed dvc.lock, metrics and plots.
 """
+
 import json
 import subprocess
 import sys
@@ -26,10 +27,16 @@ def machines():
     x86-64: the baseline without AVX2 (torch's DEFAULT kernels, NumPy's baseline), an AVX2
     laptop, and AVX-512 as found; elsewhere the baseline and the CPU as found.
     """
-    torch_best, numpy_found = json.loads(subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=True).stdout)
+    torch_best, numpy_found = json.loads(
+        subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=True).stdout
+    )
     baseline = pytest.param("default", numpy_found, id="baseline")
     if torch_best == "AVX512":
-        return [baseline, pytest.param("avx2", [f for f in numpy_found if f != "X86_V3"], id="avx2"), pytest.param("avx512", [], id="avx512")]
+        return [
+            baseline,
+            pytest.param("avx2", [f for f in numpy_found if f != "X86_V3"], id="avx2"),
+            pytest.param("avx512", [], id="avx512"),
+        ]
     return [baseline, pytest.param(torch_best.lower(), [], id=torch_best.lower())]
 
 
@@ -37,7 +44,10 @@ def machines():
 def test_every_kernel_reproduces_the_committed_outputs(tmp_path, torch_kernel, numpy_disabled):
     repo = Repo(tmp_path / "project")
     repo.env.update(ATEN_CPU_CAPABILITY=torch_kernel, NPY_DISABLE_CPU_FEATURES=" ".join(numpy_disabled))
-    check = "import torch, json; from numpy._core._multiarray_umath import __cpu_features__ as f; print(torch.backends.cpu.get_cpu_capability(), json.dumps(f))"
+    check = (
+        "import torch, json; from numpy._core._multiarray_umath import __cpu_features__ as f; "
+        "print(torch.backends.cpu.get_cpu_capability(), json.dumps(f))"
+    )
     used = repo.run(sys.executable, "-c", check).stdout
     assert used.split()[0] == torch_kernel.upper()
     assert not any(json.loads(used.split(maxsplit=1)[1])[f] for f in numpy_disabled)

@@ -1,4 +1,5 @@
 """The Makefile's set-up: a clear error on an unsupported Python, and TORCH_INDEX for the CPU build."""
+
 import re
 import shutil
 import subprocess
@@ -13,7 +14,9 @@ def make(tmp_path, *args, requires_python=None):
         shutil.copy(ROOT / name, tmp_path / name)
     if requires_python:
         pyproject = (tmp_path / "pyproject.toml").read_text()
-        (tmp_path / "pyproject.toml").write_text(re.sub(r'requires-python = ".*"', f'requires-python = "{requires_python}"', pyproject))
+        (tmp_path / "pyproject.toml").write_text(
+            re.sub(r'requires-python = ".*"', f'requires-python = "{requires_python}"', pyproject)
+        )
     return subprocess.run(["make", f"PYTHON={sys.executable}", *args], cwd=tmp_path, capture_output=True, text=True)
 
 
@@ -24,7 +27,7 @@ def test_this_python_is_supported():
 
 
 def test_an_unsupported_python_gets_a_clear_error_and_no_venv(tmp_path):
-    this = "%d.%d" % sys.version_info[:2]
+    this = "{}.{}".format(*sys.version_info[:2])
     done = make(tmp_path, "test", requires_python=">=3.99,<3.100")
     assert done.returncode != 0
     assert f"error: Python >=3.99,<3.100 is needed, {sys.executable} is {this}" in done.stderr
