@@ -46,7 +46,7 @@ def run(main):
 
 
 @contextlib.contextmanager
-def replacing(path, mode="w"):
+def atomic_write(path, mode="w"):
     """Open a temporary file beside `path` for writing; rename it to `path` only on success."""
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     tmp = path + ".tmp"  # a fixed name, so outputs don't depend on it
@@ -74,34 +74,8 @@ def read_names(path, lowercase):
         raise InputError(f"{path}: cannot read: {e.strerror}") from None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = None  # the line-by-line read names the line
-    if text is not None and _clean(text.replace("\r", "").replace("\n", "")):  # the usual file, read whole: 40% faster
-        if lowercase:
-            text = text.lower()  # as each name's lower(): case never looks across a line break
-        names = [name for name in map(str.strip, text.splitlines()) if name]
-    else:  # some line to report, or to strip of control whitespace: line by line
-        names = _names_line_by_line(path, data, lowercase)
-    if not names:
-        raise InputError(f"{path}: no names (the file is empty or has only blank lines)")
-    return names
-
-
-def _clean(text):
-    """True if no line of `text`, a file without its \\r and \\n, can fail _names_line_by_line's checks.
-
-    Printable text also has none of the line breaks str.splitlines adds to bytes.splitlines'
-    \\n, \\r and \\r\\n, so both split the file alike; lower() never makes a '.'.
-    """
-    return text.isprintable() and "." not in text
-
-
-def _names_line_by_line(path, data, lowercase):
-    """read_names' checks one line at a time, so that an error names the first bad line."""
     names = []
-    for lineno, raw in enumerate(data.splitlines(), 1):
+    for lineno, raw in enumerate(data.splitlines(), 1):  # line by line, so an error names the line
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as e:
@@ -115,6 +89,8 @@ def _names_line_by_line(path, data, lowercase):
             raise InputError(f"{path}:{lineno}: {name!r} contains '.', the word boundary token")
         if name:
             names.append(name)
+    if not names:
+        raise InputError(f"{path}: no names (the file is empty or has only blank lines)")
     return names
 
 
@@ -125,7 +101,7 @@ def read_lines(path):
 
 
 def write_lines(path, lines):
-    with replacing(path) as f:
+    with atomic_write(path) as f:
         if lines:
             f.write("\n".join(lines) + "\n")
 
@@ -137,7 +113,7 @@ def read_json(path):
 
 def write_json(path, obj):
     """Strict JSON (no NaN or Infinity tokens), indented, keys sorted, floats to METRIC_DIGITS."""
-    with replacing(path) as f:
+    with atomic_write(path) as f:
         json.dump(_rounded(obj), f, indent=2, sort_keys=True, allow_nan=False)
         f.write("\n")
 
@@ -155,7 +131,7 @@ def _rounded(obj):
 
 def write_matrix(path, M, labels, fmt="%d"):
     """A (V, V) matrix as CSV labelled by characters: header row and first column."""
-    with replacing(path) as f:
+    with atomic_write(path) as f:
         out = csv.writer(f, lineterminator="\n")
         out.writerow(["", *labels])
         out.writerows([label, *(fmt % x for x in row)] for label, row in zip(labels, M, strict=True))
@@ -169,7 +145,7 @@ def write_table(path, columns, rows):
             return ""
         return f"{x:.{TABLE_DIGITS}g}" if isinstance(x, float) else str(x)
 
-    with replacing(path) as f:
+    with atomic_write(path) as f:
         out = csv.writer(f, lineterminator="\n")
         out.writerow(columns)
         out.writerows(map(cell, row) for row in rows)

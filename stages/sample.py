@@ -14,7 +14,8 @@ def main(train_txt, P_csv, W_csv, samples_dir, samples_json):
 
     models = {"counts": P, "nn": model.softmax(W).astype("float32")}
     samples = {
-        name: model.sample(Q, itos, num=cfg["num"], max_len=cfg["max_len"], seed=cfg["seed"]) for name, Q in models.items()
+        name: model.sample(Q, itos, num=cfg["num"], max_len=cfg["max_len"], seed=cfg["seed"])
+        for name, Q in models.items()
     }
 
     for name, names in samples.items():

@@ -26,7 +26,9 @@ def main(train_csv, val_csv, W_csv, loss_csv):
     files.write_matrix(W_csv, W, itos, fmt="%.9g")  # 9 digits: float32 round-trips exactly
     files.write_table(loss_csv, model.LogRow._fields, log)
     last = log[-1]
-    print(f"step {last.step}: loss {last.loss:.5f}, train NLL {last.train_nll:.5f}, KL(counts || nn) {last.kl:.5f}")
+    print(
+        f"step {last.step}: loss {last.loss:.5f}, train NLL {last.train_nll:.5f} ({last.kl:.5f} above the counts model)"
+    )
 
 
 if __name__ == "__main__":

@@ -189,11 +189,11 @@ def test_an_alpha_too_small_for_float32(tmp_path):
     assert not (tmp_path / "P.csv").exists()
 
 
-def test_replacing_leaves_nothing_behind_on_failure(tmp_path):
+def test_atomic_write_leaves_nothing_behind_on_failure(tmp_path):
     target = tmp_path / "out.txt"
     target.write_text("last good")
     with pytest.raises(RuntimeError):
-        with files.replacing(str(target)) as f:
+        with files.atomic_write(str(target)) as f:
             f.write("half")
             raise RuntimeError("disk full")
     assert target.read_text() == "last good"

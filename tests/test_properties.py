@@ -7,7 +7,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stages import files, model
+from stages import model
 from tests import reference
 
 # Any printable character but the boundary token; names as files.read_names would give them.
@@ -77,51 +77,3 @@ def test_sample_equals_the_lecture_loop_on_any_distribution(P, seed):
     itos = [".", *(chr(ord("a") + i) for i in range(len(P) - 1))]
     got = model.sample(P, itos, num=10, max_len=10_000, seed=seed)
     assert got == reference.sample(torch.as_tensor(P), itos, num=10, seed=seed)
-
-
-# Lines as users' files have them, letters whose lower case depends on their neighbours (final
-# sigma), and everything that must stop read_names: bad UTF-8, control characters, the
-# boundary token, whitespace to strip, every kind of line break.
-pieces = st.sampled_from(
-    [
-        b"anna",
-        b"Bob",
-        b"zo\xc3\xab",
-        b"\xc4\xb0",
-        b"\xce\x91",
-        b"\xce\xa3",
-        b"'",
-        b"\xcc\x81",  # \u0130 \u0391 \u03a3 ' \u0301
-        b" ",
-        b"\t",
-        b".",
-        b"\x00",
-        b"\x1c",
-        b"\x0b",
-        b"\xc2\x85",
-        b"\xc2\xa0",
-        b"\xe2\x80\xa8",
-        b"\xff",
-        b"\xef\xbb\xbf",
-        b"\n",
-        b"\r",
-        b"\r\n",
-    ]
-)
-
-
-@settings(max_examples=500, deadline=None)
-@given(st.lists(pieces, max_size=20).map(b"".join), st.booleans())
-def test_reading_names_whole_agrees_with_reading_them_line_by_line(tmp_path_factory, data, lowercase):
-    path = tmp_path_factory.mktemp("names") / "names.txt"
-    path.write_bytes(data)
-
-    def outcome(read):
-        try:
-            return read()
-        except files.InputError as e:
-            return str(e)
-
-    whole = outcome(lambda: files.read_names(str(path), lowercase))
-    by_line = outcome(lambda: files._names_line_by_line(str(path), data.removeprefix(b"\xef\xbb\xbf"), lowercase))
-    assert whole == (by_line or f"{path}: no names (the file is empty or has only blank lines)")
