@@ -4,7 +4,8 @@ A curve for choosing alpha at a glance; for a run per value, with every metric, 
 `dvc exp run -S smooth.alpha=...`.
 """
 
-from stages import files, model, params
+from stages import files, params
+from stages.model import evaluation
 
 
 def main(train_csv, val_csv, curve_csv):
@@ -13,8 +14,8 @@ def main(train_csv, val_csv, curve_csv):
     _, N_train = files.read_matrix(train_csv, dtype="int64")
     _, N_val = files.read_matrix(val_csv, dtype="int64")
 
-    grid = model.log_grid(cfg["log10_min"], cfg["log10_max"], alpha)
-    curve = model.alpha_curve(N_train, N_val, grid)
+    grid = evaluation.log_grid(cfg["log10_min"], cfg["log10_max"], alpha)
+    curve = evaluation.alpha_curve(N_train, N_val, grid)
 
     files.write_table(
         curve_csv, ["alpha", "train_nll", "val_nll", "chosen"], [(*row, int(row[0] == alpha)) for row in curve]

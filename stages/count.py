@@ -2,7 +2,8 @@
 
 import os
 
-from stages import files, model, plots
+from stages import files, plots
+from stages.model import corpus, counting
 
 
 def main(prepared_dir, counts_dir, heatmap_png):
@@ -10,7 +11,7 @@ def main(prepared_dir, counts_dir, heatmap_png):
     counts = {}
     for split in files.SPLITS:
         names = files.read_lines(os.path.join(prepared_dir, f"{split}.txt"))
-        counts[split] = model.count_bigrams(model.encode(names, itos), V=len(itos))  # (V, V)
+        counts[split] = counting.count_bigrams(corpus.encode(names, itos), V=len(itos))  # (V, V)
 
     for split, N in counts.items():
         files.write_matrix(os.path.join(counts_dir, f"{split}.csv"), N, itos)

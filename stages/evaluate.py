@@ -4,20 +4,21 @@ import math
 import os
 import sys
 
-from stages import files, model
+from stages import files
+from stages.model import evaluation, network
 
 
 def score(P, N):
     """One split's metrics. Undefined (no bigrams) is null; infinite is the string "inf",
     because JSON has no infinity and DVC shows a null like a missing key."""
-    nll = model.nll(P, N)
+    nll = evaluation.nll(P, N)
     if math.isinf(nll):
         nll = ppl = "inf"
     elif math.isnan(nll):
         nll = ppl = None
     else:
         ppl = math.exp(nll)
-    return {"nll": nll, "ppl": ppl, "bigrams": int(N.sum()), "zero_prob": model.zero_prob(P, N)}
+    return {"nll": nll, "ppl": ppl, "bigrams": int(N.sum()), "zero_prob": evaluation.zero_prob(P, N)}
 
 
 def main(counts_dir, P_csv, W_csv, eval_json, probs_csv):
@@ -26,10 +27,10 @@ def main(counts_dir, P_csv, W_csv, eval_json, probs_csv):
     }
     itos, P = files.read_matrix(P_csv, dtype="float32")
     _, W = files.read_matrix(W_csv, dtype="float32")
-    models = {"counts": P, "nn": model.softmax(W)}
+    models = {"counts": P, "nn": network.softmax(W)}
 
     metrics = {name: {split: score(Q, N) for split, N in counts.items()} for name, Q in models.items()}
-    metrics["kl_counts_nn"] = model.kl(P, models["nn"], counts["train"])
+    metrics["kl_counts_nn"] = evaluation.kl(P, models["nn"], counts["train"])
 
     for name in models:
         for split, m in metrics[name].items():

@@ -15,7 +15,7 @@ import sys
 SPLITS = ("train", "val", "test")
 # Significant digits of the floats in metrics (JSON) and plot data (CSV tables): far above
 # the float64 noise, about 1e-15, by which NumPy's and PyTorch's SIMD kernels differ per CPU,
-# so that the files are the same bytes on every machine (see stages/model.py).
+# so that the files are the same bytes on every machine (see stages/model/network.py).
 METRIC_DIGITS = 8
 TABLE_DIGITS = 6
 

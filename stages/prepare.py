@@ -2,19 +2,20 @@
 
 import os
 
-from stages import files, model, params
+from stages import files, params
+from stages.model import corpus
 
 
 def main(out_dir):
     cfg = params.load("prepare")
     names = files.read_names(cfg["names_file"], lowercase=cfg["lowercase"])
-    splits = model.split_names(names, cfg["val_frac"], cfg["test_frac"], seed=cfg["seed"])
+    splits = corpus.split_names(names, cfg["val_frac"], cfg["test_frac"], seed=cfg["seed"])
     if not splits[0]:
         raise files.InputError(
             f"{cfg['names_file']}: {len(names)} names leave none for train with "
             f"prepare.val_frac = {cfg['val_frac']} and prepare.test_frac = {cfg['test_frac']}"
         )
-    itos = model.build_vocab(names)
+    itos = corpus.build_vocab(names)
 
     for split, split_names in zip(files.SPLITS, splits, strict=True):
         files.write_lines(os.path.join(out_dir, f"{split}.txt"), split_names)

@@ -7,7 +7,8 @@ and lr. A curve for choosing reg at a glance; for a run per value, with every me
 
 import torch
 
-from stages import files, model, params
+from stages import files, params
+from stages.model import evaluation, network
 
 
 def main(train_csv, val_csv, curve_csv):
@@ -17,8 +18,8 @@ def main(train_csv, val_csv, curve_csv):
     _, N_train = files.read_matrix(train_csv, dtype="int64")
     _, N_val = files.read_matrix(val_csv, dtype="int64")
 
-    grid = model.log_grid(cfg["log10_min"], cfg["log10_max"], net["reg"])
-    curve = model.reg_curve(N_train, N_val, grid, seed=net["seed"], steps=net["steps"], lr=net["lr"])
+    grid = evaluation.log_grid(cfg["log10_min"], cfg["log10_max"], net["reg"])
+    curve = network.reg_curve(N_train, N_val, grid, seed=net["seed"], steps=net["steps"], lr=net["lr"])
 
     files.write_table(
         curve_csv, ["reg", "train_nll", "val_nll", "chosen"], [(*row, int(row[0] == net["reg"])) for row in curve]

@@ -3,7 +3,8 @@
 import os
 import statistics
 
-from stages import files, model, params
+from stages import files, params
+from stages.model import network, sampling
 
 
 def main(train_txt, P_csv, W_csv, samples_dir, samples_json):
@@ -12,9 +13,9 @@ def main(train_txt, P_csv, W_csv, samples_dir, samples_json):
     _, W = files.read_matrix(W_csv, dtype="float32")
     train = set(files.read_lines(train_txt))
 
-    models = {"counts": P, "nn": model.softmax(W).astype("float32")}
+    models = {"counts": P, "nn": network.softmax(W).astype("float32")}
     samples = {
-        name: model.sample(Q, itos, num=cfg["num"], max_len=cfg["max_len"], seed=cfg["seed"])
+        name: sampling.sample(Q, itos, num=cfg["num"], max_len=cfg["max_len"], seed=cfg["seed"])
         for name, Q in models.items()
     }
 

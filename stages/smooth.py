@@ -1,6 +1,7 @@
 """smooth: the counts model P, train counts plus alpha, normalised row by row."""
 
-from stages import files, model, params
+from stages import files, params
+from stages.model import counting
 
 
 def main(train_counts_csv, P_csv):
@@ -8,7 +9,7 @@ def main(train_counts_csv, P_csv):
     itos, N = files.read_matrix(train_counts_csv, dtype="int64")
 
     try:
-        P = model.smooth(N, alpha=cfg["alpha"])  # (V, V), rows sum to 1
+        P = counting.smooth(N, alpha=cfg["alpha"])  # (V, V), rows sum to 1
     except ValueError:
         raise files.InputError(
             f"params.yaml: smooth.alpha = {cfg['alpha']} rounds some probabilities to 0 in float32; "

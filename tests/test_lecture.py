@@ -12,7 +12,8 @@ import json
 import numpy as np
 import pytest
 
-from stages import files, model
+from stages import files
+from stages.model import counting, evaluation, network, sampling
 from tests import reference
 from tests.conftest import ROOT, Repo
 
@@ -70,18 +71,18 @@ def test_a_corpus_with_the_lecture_counts(lecture):
 
 def test_the_counts_model_nll_is_the_lecture_figure(lecture):
     _, N = lecture
-    assert round(model.nll(model.smooth(N, alpha=1), N), 5) == 2.45458
+    assert round(evaluation.nll(counting.smooth(N, alpha=1), N), 5) == 2.45458
 
 
 def test_the_network_nll_is_the_lecture_figure(lecture):
     _, N = lecture
-    W, log = model.train(N, np.zeros_like(N), seed=SEED, steps=100, lr=50, reg=0.01)
-    assert round(log[-1].train_nll, 5) == round(model.nll(model.softmax(W), N), 5) == 2.47476
+    W, log = network.train(N, np.zeros_like(N), seed=SEED, steps=100, lr=50, reg=0.01)
+    assert round(log[-1].train_nll, 5) == round(evaluation.nll(network.softmax(W), N), 5) == 2.47476
 
 
 def test_samples_are_the_lecture_names(lecture):
     itos, N = lecture
-    assert model.sample(model.smooth(N, alpha=1), itos, num=20, max_len=100, seed=SEED) == COUNTS_NAMES
+    assert sampling.sample(counting.smooth(N, alpha=1), itos, num=20, max_len=100, seed=SEED) == COUNTS_NAMES
 
 
 def test_the_pipeline_gives_the_lecture_results(lecture, tmp_path):

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from stages import files, model
+from stages import files
+from stages.model import corpus, counting, evaluation, network, sampling
 from tests import reference
 
 SMALL = ["ab", "abba", "b", "ba"]
@@ -19,30 +20,30 @@ def names():
 
 
 def counts(words, itos):
-    return model.count_bigrams(model.encode(words, itos), len(itos))
+    return counting.count_bigrams(corpus.encode(words, itos), len(itos))
 
 
 def test_counts_of_one_name_by_hand():
-    itos = model.build_vocab(["ab"])
+    itos = corpus.build_vocab(["ab"])
     assert itos == [".", "a", "b"]
     assert counts(["ab"], itos).tolist() == [[0, 1, 0], [0, 0, 1], [1, 0, 0]]
 
 
 def test_vocab_is_boundary_then_sorted_characters():
-    assert model.build_vocab(["cab", "ba"]) == [".", "a", "b", "c"]
-    assert model.build_vocab(ACCENTED) == [".", "a", "e", "i", "j", "l", "m", "n", "o", "s", "z", "é", "ë"]
+    assert corpus.build_vocab(["cab", "ba"]) == [".", "a", "b", "c"]
+    assert corpus.build_vocab(ACCENTED) == [".", "a", "e", "i", "j", "l", "m", "n", "o", "s", "z", "é", "ë"]
 
 
 @pytest.mark.parametrize("words", [SMALL, ACCENTED, ["x"], ["a" * 5000]])
 def test_counts_equal_the_lecture_loop(words):
-    itos = model.build_vocab(words)
+    itos = corpus.build_vocab(words)
     N = counts(words, itos)
     assert np.array_equal(N, reference.counts(words, itos).numpy())
     assert N.sum() == sum(len(w) + 1 for w in words)
 
 
 def test_counts_equal_the_lecture_loop_on_the_default_corpus(names):
-    itos = model.build_vocab(names)
+    itos = corpus.build_vocab(names)
     assert len(itos) == 27
     assert np.array_equal(counts(names, itos), reference.counts(names, itos).numpy())
 
@@ -53,19 +54,19 @@ def test_no_names_count_nothing():
 
 def test_encode_rejects_a_character_outside_the_vocabulary():
     with pytest.raises(ValueError, match="'q'"):
-        model.encode(["aq"], [".", "a"])
+        corpus.encode(["aq"], [".", "a"])
     with pytest.raises(ValueError, match="'é'"):
-        model.encode(["é"], [".", "z"])
+        corpus.encode(["é"], [".", "z"])
 
 
 def test_split_is_a_seeded_partition():
     words = [f"n{i}" for i in range(100)]
-    train, val, test = model.split_names(words, 0.1, 0.2, seed=1)
+    train, val, test = corpus.split_names(words, 0.1, 0.2, seed=1)
     assert (len(train), len(val), len(test)) == (70, 10, 20)
     assert sorted(train + val + test) == sorted(words)
-    assert model.split_names(words, 0.1, 0.2, seed=1) == (train, val, test)
-    assert model.split_names(words, 0.1, 0.2, seed=2) != (train, val, test)
-    assert model.split_names(words, 0, 0, seed=1)[1:] == ([], [])
+    assert corpus.split_names(words, 0.1, 0.2, seed=1) == (train, val, test)
+    assert corpus.split_names(words, 0.1, 0.2, seed=2) != (train, val, test)
+    assert corpus.split_names(words, 0, 0, seed=1)[1:] == ([], [])
 
 
 def makemore_split(words, f1, f2, seed):
@@ -97,89 +98,110 @@ FRACTIONS = [
 def test_split_is_makemores_name_for_name(names, val_frac, test_frac, f1, f2):
     for n in [*range(2990, 3011), 32033]:
         words = (names * 2)[:n]
-        assert model.split_names(words, val_frac, test_frac, seed=42) == makemore_split(words, f1, f2, seed=42), n
+        assert corpus.split_names(words, val_frac, test_frac, seed=42) == makemore_split(words, f1, f2, seed=42), n
 
 
 def test_split_of_the_lecture_corpus_size_gives_train_25626():
-    train, val, test = model.split_names(range(32033), 0.1, 0.1, seed=42)
+    train, val, test = corpus.split_names(range(32033), 0.1, 0.1, seed=42)
     assert (len(train), len(val), len(test)) == (25626, 3203, 3204)
 
 
 def test_smooth_equals_the_lecture_and_normalises_rows(names):
-    itos = model.build_vocab(names)
+    itos = corpus.build_vocab(names)
     N = counts(names, itos)
-    P = model.smooth(N, alpha=1)
+    P = counting.smooth(N, alpha=1)
     assert P.dtype == np.float32
     assert np.array_equal(P, reference.probabilities(torch.as_tensor(N), 1).numpy())  # bit for bit
     assert np.allclose(P.sum(1), 1, atol=1e-6)
-    # The lecture's keepdim lesson: dividing by the (V,) totals normalises columns instead.
-    wrong = (N + 1) / (N + 1).sum(1)
-    assert not np.allclose(wrong.sum(1), 1) and np.allclose(wrong.sum(0), 1)
+
+
+def test_smooth_divides_each_row_by_its_own_total_the_keepdim_lesson():
+    N = np.array([[0, 6], [2, 2]])
+    P = counting.smooth(N, alpha=0)
+    assert np.array_equal(P, [[0, 1], [0.5, 0.5]])
+    # Without keepdim, the (V,) totals [6, 4] broadcast as a row: each column is divided instead.
+    without_keepdim = N / N.sum(1)
+    assert np.array_equal(without_keepdim, [[0, 1.5], [1 / 3, 0.5]]) and not np.allclose(P, without_keepdim)
 
 
 def test_smooth_by_hand_and_an_unseen_context_is_uniform():
     N = np.array([[0, 2, 2], [1, 0, 3], [0, 0, 0]])
-    P = model.smooth(N, alpha=0)
+    P = counting.smooth(N, alpha=0)
     assert np.array_equal(P, np.array([[0, 0.5, 0.5], [0.25, 0, 0.75], [1 / 3, 1 / 3, 1 / 3]], dtype=np.float32))
-    assert np.allclose(model.smooth(N, alpha=1)[0], [1 / 7, 3 / 7, 3 / 7])
+    assert np.allclose(counting.smooth(N, alpha=1)[0], [1 / 7, 3 / 7, 3 / 7])
 
 
 def test_smooth_rejects_an_alpha_that_float32_rounds_away():
     N = np.array([[0, 1000], [1, 0]])
     with pytest.raises(ValueError, match="too small for float32"):
-        model.smooth(N, alpha=1e-300)
-    assert model.smooth(N, alpha=1e-6).all()
+        counting.smooth(N, alpha=1e-300)
+    assert counting.smooth(N, alpha=1e-6).all()
 
 
 def test_log_grid_marks_a_positive_value():
-    assert model.log_grid(-1, 1, 0) == pytest.approx([0.1, 10**-0.5, 1, 10**0.5, 10])
-    assert model.log_grid(-1, 1, 1) == model.log_grid(-1, 1, 0)  # already on the grid
-    assert model.log_grid(-1, 0, 0.5) == pytest.approx([0.1, 10**-0.5, 0.5, 1])
+    assert evaluation.log_grid(-1, 1, 0) == pytest.approx([0.1, 10**-0.5, 1, 10**0.5, 10])
+    assert evaluation.log_grid(-1, 1, 1) == evaluation.log_grid(-1, 1, 0)  # already on the grid
+    assert evaluation.log_grid(-1, 0, 0.5) == pytest.approx([0.1, 10**-0.5, 0.5, 1])
+
+
+def test_alpha_curve_is_the_lecture_model_smoothed_with_each_alpha(names):
+    train, val = names[:3000], names[3000:3500]
+    itos = corpus.build_vocab(train + val)
+    alphas = [0.001, 0.1, 1, 10, 1000]
+    curve = evaluation.alpha_curve(counts(train, itos), counts(val, itos), alphas)
+    assert [row[0] for row in curve] == alphas
+    for alpha, train_nll, val_nll in curve:
+        # torch sums a fractional alpha's row in float32, smooth in float64: P agrees to float32 rounding
+        P = reference.probabilities(torch.as_tensor(counts(train, itos)), alpha)
+        assert train_nll == pytest.approx(reference.nll(P, train, itos), rel=1e-6)
+        assert val_nll == pytest.approx(reference.nll(P, val, itos), rel=1e-6)
+    ((_, _, val_nll),) = evaluation.alpha_curve(counts(["ab"], itos), counts(["ba"], itos), [0])
+    assert val_nll == math.inf  # no smoothing: a held-out bigram never seen in train
 
 
 def test_nll_equals_the_lecture_loop_in_float64(names):
-    itos = model.build_vocab(names)
+    itos = corpus.build_vocab(names)
     N = counts(names, itos)
-    P = model.smooth(N, alpha=1)
-    assert model.nll(P, N) == pytest.approx(reference.nll(torch.as_tensor(P), names, itos), rel=1e-12)
+    P = counting.smooth(N, alpha=1)
+    assert evaluation.nll(P, N) == pytest.approx(reference.nll(torch.as_tensor(P), names, itos), rel=1e-12)
 
 
 def test_nll_of_a_uniform_model_is_log_v():
     N = np.array([[0, 5, 1], [2, 0, 7], [3, 3, 0]])
-    assert model.nll(np.full((3, 3), 1 / 3), N) == pytest.approx(math.log(3), rel=1e-12)
+    assert evaluation.nll(np.full((3, 3), 1 / 3), N) == pytest.approx(math.log(3), rel=1e-12)
 
 
 def test_nll_is_inf_for_an_impossible_bigram_and_nan_without_bigrams():
-    P = model.smooth(np.array([[0, 1], [1, 0]]), alpha=0)
+    P = counting.smooth(np.array([[0, 1], [1, 0]]), alpha=0)
     N = np.array([[1, 1], [1, 0]])
-    assert model.zero_prob(P, N) == 1 and model.nll(P, N) == math.inf
-    assert math.isnan(model.nll(P, np.zeros((2, 2), dtype=int)))
+    assert evaluation.zero_prob(P, N) == 1 and evaluation.nll(P, N) == math.inf
+    assert math.isnan(evaluation.nll(P, np.zeros((2, 2), dtype=int)))
 
 
 def test_softmax_equals_torch():
     W = torch.randn((5, 5), generator=torch.Generator().manual_seed(0)) * 30
-    assert np.allclose(model.softmax(W.numpy()), torch.softmax(W.double(), 1).numpy(), rtol=1e-12)
+    assert np.allclose(network.softmax(W.numpy()), torch.softmax(W.double(), 1).numpy(), rtol=1e-12)
 
 
 def test_kl_against_a_loop():
     N = np.array([[0, 4, 1], [2, 0, 2], [1, 0, 0]])
-    P, Q = model.smooth(N, 0), model.smooth(N, 1)
+    P, Q = counting.smooth(N, 0), counting.smooth(N, 1)
     w = N.sum(1) / N.sum()
     loop = sum(w[i] * sum(P[i, j] * math.log(P[i, j] / Q[i, j]) for j in range(3) if P[i, j] > 0) for i in range(3))
-    assert model.kl(P, Q, N) == pytest.approx(loop, rel=1e-6)
-    assert model.kl(P, P, N) == 0
-    assert model.kl(Q, P, N) == math.inf
+    assert evaluation.kl(P, Q, N) == pytest.approx(loop, rel=1e-6)
+    assert evaluation.kl(P, P, N) == 0
+    assert evaluation.kl(Q, P, N) == math.inf
 
 
 def test_loss_and_gradient_from_counts_equal_the_one_hot_network(names):
     """The network's loss depends on the data only through N: same W, same loss and gradient."""
-    itos = model.build_vocab(names)
+    itos = corpus.build_vocab(names)
     N = counts(names, itos)
     W = torch.randn((27, 27), generator=torch.Generator().manual_seed(2147483647)) * 2
     W1, W2 = W.clone().requires_grad_(), W.clone().requires_grad_()
     one_hot = reference.loss(W1, *reference.bigrams(names, itos), reg=0.01)
     one_hot.backward()
-    from_counts, _ = model.bigram_loss(W2, torch.as_tensor(N / N.sum(), dtype=torch.float32), reg=0.01)
+    from_counts, _ = network.bigram_loss(W2, torch.as_tensor(N / N.sum(), dtype=torch.float32), reg=0.01)
     from_counts.backward()
     assert from_counts.item() == pytest.approx(one_hot.item(), abs=1e-5)
     assert torch.allclose(W2.grad, W1.grad, atol=1e-5, rtol=0)
@@ -206,7 +228,7 @@ def test_init_weights_is_the_lecture_randn_under_every_kernel(kernel):
     )
     for (V, seed), drawn in zip(RANDN_CASES, json.loads(out.stdout), strict=True):
         theirs = np.array(drawn, dtype=np.float32)  # float32 -> float -> float32 round-trips
-        ours = model.init_weights(V, seed)
+        ours = network.init_weights(V, seed)
         assert ours.dtype == np.float32
         if kernel == "default" or V * V < 16:  # torch's plain C++ kernel: the same to the last bits
             assert np.abs(ours.view(np.int32) - theirs.view(np.int32)).max() <= 2, (V, seed)
@@ -216,33 +238,52 @@ def test_init_weights_is_the_lecture_randn_under_every_kernel(kernel):
 
 def test_train_follows_the_lecture_loop():
     words = SMALL * 3 + ACCENTED
-    itos = model.build_vocab(words)
+    itos = corpus.build_vocab(words)
     N_train = counts(words, itos)
-    W, log = model.train(N_train, counts(SMALL, itos), seed=7, steps=20, lr=5, reg=0.01)
+    W, log = network.train(N_train, counts(SMALL, itos), seed=7, steps=20, lr=5, reg=0.01)
     expected = reference.train(words, itos, seed=7, steps=20, lr=5, reg=0.01)
     assert np.allclose(W, expected.numpy(), atol=1e-5)
     assert [row.step for row in log] == list(range(21))
-    assert log[-1].train_nll == pytest.approx(model.nll(model.softmax(W), N_train), abs=1e-5)
-    assert log[-1].val_nll == pytest.approx(model.nll(model.softmax(W), counts(SMALL, itos)), abs=1e-5)
+    assert log[-1].train_nll == pytest.approx(evaluation.nll(network.softmax(W), N_train), abs=1e-5)
+    assert log[-1].val_nll == pytest.approx(evaluation.nll(network.softmax(W), counts(SMALL, itos)), abs=1e-5)
     assert log[0].loss > log[-1].loss
 
 
+def test_reg_curve_trains_the_one_hot_network_with_each_reg():
+    words, held_out = SMALL * 3 + ACCENTED, SMALL
+    itos = corpus.build_vocab(words)
+    regs = [0, 0.01, 1]
+    curve = network.reg_curve(counts(words, itos), counts(held_out, itos), regs, seed=7, steps=20, lr=5)
+    assert [row[0] for row in curve] == regs
+    for reg, train_nll, val_nll in curve:
+        probs = torch.softmax(reference.train(words, itos, seed=7, steps=20, lr=5, reg=reg), 1)
+        assert train_nll == pytest.approx(reference.nll(probs, words, itos), abs=1e-5)
+        assert val_nll == pytest.approx(reference.nll(probs, held_out, itos), abs=1e-5)
+    assert curve[0][1] < curve[1][1] < curve[2][1]  # a stronger penalty fits train worse
+
+
+def test_reg_curve_leaves_a_gap_where_training_diverges():
+    N = counts(SMALL, corpus.build_vocab(SMALL))
+    curve = network.reg_curve(N, N, [0.01, 1e12], seed=0, steps=50, lr=50)
+    assert curve[0][1] is not None and curve[1] == (1e12, None, None)
+
+
 def test_train_with_no_val_logs_none():
-    N = counts(SMALL, model.build_vocab(SMALL))
-    _, log = model.train(N, np.zeros_like(N), seed=0, steps=2, lr=1, reg=0)
+    N = counts(SMALL, corpus.build_vocab(SMALL))
+    _, log = network.train(N, np.zeros_like(N), seed=0, steps=2, lr=1, reg=0)
     assert [row.val_nll for row in log] == [None, None, None]
 
 
 def test_train_raises_when_it_diverges():
-    N = counts(SMALL, model.build_vocab(SMALL))
+    N = counts(SMALL, corpus.build_vocab(SMALL))
     with pytest.raises(FloatingPointError, match="step"):
-        model.train(N, N, seed=0, steps=100, lr=1e9, reg=0.01)
+        network.train(N, N, seed=0, steps=100, lr=1e9, reg=0.01)
 
 
 def test_sample_equals_the_lecture_loop(names):
-    itos = model.build_vocab(names)
-    P = model.smooth(counts(names, itos), alpha=1)
-    got = model.sample(P, itos, num=50, max_len=1000, seed=2147483647)
+    itos = corpus.build_vocab(names)
+    P = counting.smooth(counts(names, itos), alpha=1)
+    got = sampling.sample(P, itos, num=50, max_len=1000, seed=2147483647)
     assert got == reference.sample(torch.as_tensor(P), itos, num=50, seed=2147483647)
 
 
@@ -255,7 +296,7 @@ def test_exponentials_are_torchs_exponential_draws(seed):
     mt19937 = np.random.RandomState(seed & 0xFFFFFFFF)
     for n, dtype in [(1, torch.float32), (27, torch.float32), (1000, torch.float64), (5, torch.float32)]:
         want = torch.empty(n, dtype=dtype).exponential_(1, generator=g).numpy()
-        got = model.exponentials(mt19937, n, want.dtype)
+        got = sampling.exponentials(mt19937, n, want.dtype)
         assert got.dtype == want.dtype and np.array_equal(got, want)
 
 
@@ -278,11 +319,11 @@ def test_sample_draws_what_torch_multinomial_draws(seed, dtype):
     itos = [".", *"abcdefghijklmnopqrstuvwxyz"]
     for P in multinomial_cases():
         P = P.astype(dtype)
-        got = model.sample(P, itos, num=30, max_len=1000, seed=seed)
+        got = sampling.sample(P, itos, num=30, max_len=1000, seed=seed)
         assert got == reference.sample(torch.as_tensor(P), itos, num=30, seed=seed)
 
 
 def test_sample_stops_at_max_len():
     itos = [".", "a"]
     P = np.array([[0, 1], [0, 1]], dtype=np.float32)  # never ends by itself
-    assert model.sample(P, itos, num=2, max_len=7, seed=0) == ["aaaaaaa", "aaaaaaa"]
+    assert sampling.sample(P, itos, num=2, max_len=7, seed=0) == ["aaaaaaa", "aaaaaaa"]

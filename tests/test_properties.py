@@ -1,4 +1,4 @@
-"""Properties of the model module on random corpora over random alphabets."""
+"""Properties of the model's math on random corpora over random alphabets."""
 
 import math
 
@@ -7,7 +7,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stages import model
+from stages.model import corpus, counting, evaluation, sampling
 from tests import reference
 
 # Any printable character but the boundary token; names as files.read_names would give them.
@@ -24,8 +24,8 @@ def corpora(draw):
 @settings(max_examples=200, deadline=None)
 @given(corpora())
 def test_counts_sum_to_the_bigrams_and_equal_the_loop(names):
-    itos = model.build_vocab(names)
-    N = model.count_bigrams(model.encode(names, itos), len(itos))
+    itos = corpus.build_vocab(names)
+    N = counting.count_bigrams(corpus.encode(names, itos), len(itos))
     assert N.sum() == sum(len(name) + 1 for name in names)
     assert np.array_equal(N, reference.counts(names, itos).numpy())
 
@@ -40,24 +40,24 @@ def two_corpora(draw):
 
 @settings(max_examples=200, deadline=None)
 @given(two_corpora(), st.just(0.0) | st.floats(min_value=1e-6, max_value=100))
-def test_every_row_of_p_sums_to_one_and_nll_is_finite_when_smoothed(corpus, alpha):
-    train, held_out = corpus
-    itos = model.build_vocab(train + held_out)
-    N_train, N_held_out = (model.count_bigrams(model.encode(names, itos), len(itos)) for names in corpus)
-    P = model.smooth(N_train, alpha)
+def test_every_row_of_p_sums_to_one_and_nll_is_finite_when_smoothed(splits, alpha):
+    train, held_out = splits
+    itos = corpus.build_vocab(train + held_out)
+    N_train, N_held_out = (counting.count_bigrams(corpus.encode(names, itos), len(itos)) for names in splits)
+    P = counting.smooth(N_train, alpha)
     assert np.allclose(P.sum(1), 1, atol=1e-5)
-    assert math.isfinite(model.nll(P, N_train)) and model.nll(P, N_train) >= 0
+    assert math.isfinite(evaluation.nll(P, N_train)) and evaluation.nll(P, N_train) >= 0
     if alpha > 0:
-        assert model.zero_prob(P, N_held_out) == 0
-        assert math.isfinite(model.nll(P, N_held_out))
+        assert evaluation.zero_prob(P, N_held_out) == 0
+        assert math.isfinite(evaluation.nll(P, N_held_out))
 
 
 @settings(max_examples=200, deadline=None)
 @given(corpora())
 def test_the_vocabulary_round_trips_every_name(names):
-    itos = model.build_vocab(names)
-    assert itos[0] == model.BOUNDARY and len(set(itos)) == len(itos)
-    decoded = "".join(itos[i] for i in model.encode(names, itos))
+    itos = corpus.build_vocab(names)
+    assert itos[0] == corpus.BOUNDARY and len(set(itos)) == len(itos)
+    decoded = "".join(itos[i] for i in corpus.encode(names, itos))
     assert decoded.strip(".").split(".") == names
 
 
@@ -75,5 +75,5 @@ def distributions(draw):
 @given(distributions(), st.integers(0, 2**64 - 1))
 def test_sample_equals_the_lecture_loop_on_any_distribution(P, seed):
     itos = [".", *(chr(ord("a") + i) for i in range(len(P) - 1))]
-    got = model.sample(P, itos, num=10, max_len=10_000, seed=seed)
+    got = sampling.sample(P, itos, num=10, max_len=10_000, seed=seed)
     assert got == reference.sample(torch.as_tensor(P), itos, num=10, seed=seed)

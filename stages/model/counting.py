@@ -1,0 +1,39 @@
+"""The counts model: the bigram counts N, and P, N smoothed and normalised row by row.
+
+V is the vocabulary size; index 0 is the boundary token '.', which starts and ends
+every name. N[i, j] counts how often character j follows character i.
+"""
+
+import numpy as np
+
+
+def count_bigrams(ix, V):
+    """N (V, V) int64 from an encoded stream: row = previous character, column = next."""
+    pairs = ix[:-1].astype(np.int64) * V + ix[1:]  # (T-1,) flat index of each bigram
+    return np.bincount(pairs, minlength=V * V).reshape(V, V)
+
+
+def smooth(N, alpha):
+    """P (V, V) float32: row-normalised N + alpha. A row with a zero total is uniform, 1/V.
+
+    The sum keeps its dimension, (V, V) / (V, 1), so each row is divided by its own total;
+    without keepdim the (V,) totals broadcast as a row and divide columns instead.
+    A zero total happens only for alpha = 0 and a character never followed by anything in
+    train; 1/V is the limit of (0 + alpha) / (V * alpha) as alpha -> 0.
+    Raises ValueError if alpha > 0 is so small that a probability rounds to 0.
+    """
+    counts = N.astype(np.float32) + np.float32(alpha)  # (V, V)
+    # summed in float64: exact for counts (float32 sums are too, below 2**24), and
+    # for a fractional alpha no summation order, which differs per SIMD kernel, shows
+    totals = counts.sum(1, keepdims=True, dtype=np.float64).astype(np.float32)  # (V, 1)
+    uniform = np.full_like(counts, 1 / len(N))
+    P = np.divide(counts, totals, out=uniform, where=totals > 0)
+    if alpha > 0 and not P.all():
+        raise ValueError(f"alpha = {alpha} is too small for float32: some probabilities round to 0")
+    return P
+
+
+def frequencies(N):
+    """N's rows normalised, (V, V) float64: the counts model at alpha = 0 (a zero row uniform)."""
+    totals = N.sum(1, keepdims=True)  # (V, 1)
+    return np.divide(N, totals, out=np.full(N.shape, 1 / len(N)), where=totals > 0)

@@ -1,0 +1,55 @@
+"""Scoring any model P (V, V) on counts N (V, V): NLL, zero-probability bigrams, KL; the smoothing curve.
+
+V is the vocabulary size; index 0 is the boundary token '.', which starts and ends
+every name. N[i, j] counts how often character j follows character i.
+NLL is accumulated in float64 over the models' exact probabilities.
+"""
+
+import numpy as np
+
+from stages.model import counting
+
+
+def zero_prob(P, N):
+    """How many of the bigrams counted in N have probability 0 under P."""
+    return int(N[P == 0].sum())
+
+
+def nll(P, N):
+    """Mean negative log-likelihood per bigram of N under P, in nats, summed in float64.
+
+    inf if a counted bigram has probability 0; nan if N counts no bigram.
+    """
+    total = N.sum()
+    if total == 0:
+        return float("nan")
+    if zero_prob(P, N):
+        return float("inf")
+    seen = N > 0
+    return float(-(N[seen] * np.log(P[seen].astype(np.float64))).sum() / total)
+
+
+def kl(P, Q, N):
+    """KL(P || Q) between the rows of two models, averaged over contexts weighted by N's row totals."""
+    weights = N.sum(1) / N.sum()  # (V,) how often each context occurs
+    P, Q = P.astype(np.float64), Q.astype(np.float64)
+    seen = P > 0  # 0 * log(0 / q) = 0
+    terms = np.zeros_like(P)  # (V, V)
+    with np.errstate(divide="ignore"):  # p > 0 where q = 0: the divergence is inf
+        terms[seen] = P[seen] * (np.log(P[seen]) - np.log(Q[seen]))
+    return float((weights * terms.sum(1)).sum())  # not a BLAS dot, whose order differs per CPU
+
+
+def log_grid(lo, hi, value):
+    """Half-decades from 10**lo to 10**hi, plus `value` when it is > 0: a log axis has no 0."""
+    grid = {10 ** (k / 2) for k in range(2 * lo, 2 * hi + 1)}
+    return sorted(grid | {value} if value > 0 else grid)
+
+
+def alpha_curve(N_train, N_val, alphas):
+    """(alpha, train NLL, val NLL) of the counts model smoothed with each alpha: O(V^2) each."""
+    curve = []
+    for alpha in alphas:
+        P = counting.smooth(N_train, alpha)
+        curve.append((alpha, nll(P, N_train), nll(P, N_val)))
+    return curve

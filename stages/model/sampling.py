@@ -1,0 +1,46 @@
+"""Sampling names from any model P (V, V) with the lecture's loop, as torch.multinomial draws them.
+
+V is the vocabulary size; index 0 is the boundary token '.', which starts and ends
+every name. N[i, j] counts how often character j follows character i.
+"""
+
+import math
+
+import numpy as np
+
+
+def exponentials(mt19937, n, dtype):
+    """n draws of Exp(1) (n,) from a MT19937 stream, bit for bit as torch's CPU exponential_() makes them.
+
+    Each draw takes two 32-bit words, joined high then low into 64 bits, keeps the low 53
+    as a uniform u in [0, 1), and returns -log1p(-u) in float64, cast to dtype. log1p is the
+    C library's, as torch's is: NumPy's own vectorised log1p differs in the last bit.
+    RandomState's stream is frozen by NumPy's compatibility policy, so only torch can move.
+    """
+    words = mt19937.randint(0, 2**32, size=(n, 2), dtype=np.uint64)  # (n, 2) raw outputs, in order
+    u = ((words[:, 0] << 32 | words[:, 1]) & (2**53 - 1)) * 2.0**-53  # (n,)
+    return np.array([-math.log1p(-x) for x in u.tolist()]).astype(dtype)
+
+
+def sample(P, itos, num, max_len, seed):
+    """`num` names drawn from P (V, V) by the lecture's loop, each at most max_len characters.
+
+    The lecture seeds g = torch.Generator().manual_seed(seed) and, from ix = 0, draws
+    ix = torch.multinomial(P[ix], num_samples=1, replacement=True, generator=g) until ix is 0
+    again (the boundary); here max_len characters also end a name. For one sample, torch's
+    CPU kernel races exponentials: q = V draws of Exp(1) from g, ix = argmax(P[ix] / q). This
+    runs the same race on the same MT19937 stream (torch seeds it with the low 32 bits of
+    seed), so the names are torch's, and the sample stage saves the second that `import torch`
+    takes; tests/test_model.py checks every draw against torch.multinomial itself.
+    """
+    mt19937 = np.random.RandomState(seed & 0xFFFFFFFF)
+    names = []
+    for _ in range(num):
+        out, ix = [], 0
+        while len(out) < max_len:
+            ix = int(np.argmax(P[ix] / exponentials(mt19937, len(P), P.dtype)))  # (V,) / (V,)
+            if ix == 0:
+                break
+            out.append(itos[ix])
+        names.append("".join(out))
+    return names
