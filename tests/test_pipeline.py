@@ -234,7 +234,7 @@ def test_plots_show_every_plot_with_data_and_every_spec_renders(built):
         assert png.startswith(b"\x89PNG") and len(png) > 20_000, title
 
 
-def test_the_heatmap_png_draws_every_cell(built):
+def test_the_heatmap_png_is_sized_for_every_cell(built):
     from PIL import Image
 
     V = len(json.loads(built.read("data/prepared/vocab.json")))
