@@ -1,0 +1,124 @@
+"""score: names scored bigram by bigram under every model, as the lecture prints them.
+
+In the pipeline, dvc.yaml passes the paths: score params.yaml's score.names, write their
+metrics and, one row per bigram, the data of the bar chart.
+By hand, for any names, from the pipeline's outputs: python -m stages.score emma andrejq
+"""
+
+import argparse
+import shlex
+
+import numpy as np
+import yaml
+
+from stages import files, params
+from stages.model import corpus, evaluation, models
+
+OPTIONS = ("vocab", "P", "W", "metrics", "table")
+
+
+def bigram_table(names, itos, probs):
+    """One row per bigram of every name: (name, position, bigram, {model: (probability, log-probability)})."""
+    rows = []
+    for name in names:
+        try:
+            ix = corpus.encode([name], itos)  # (len(name) + 2,): the name wrapped in '.'
+        except ValueError as e:
+            raise files.InputError(f"{name!r}: {e}") from None
+        scored = {model: evaluation.bigram_logprobs(P, ix) for model, P in probs.items()}
+        for k in range(len(ix) - 1):
+            by_model = {model: (float(p[k]), float(lp[k])) for model, (p, lp) in scored.items()}
+            rows.append((name, k, itos[ix[k]] + itos[ix[k + 1]], by_model))
+    return rows
+
+
+def totals(logprobs):
+    """(log-likelihood, mean NLL) of some bigrams' log-probabilities, as the lecture sums them."""
+    log_likelihood = float(np.sum(logprobs))
+    return log_likelihood, -log_likelihood / len(logprobs)
+
+
+def metrics_of(rows, model):
+    """A name's metrics under one model; infinite values as strings, as in eval.json."""
+    logprobs = [row[3][model][1] for row in rows]
+    log_likelihood, nll = totals(logprobs)
+    return {
+        "log_likelihood": log_likelihood if np.isfinite(log_likelihood) else "-inf",
+        "nll": nll if np.isfinite(nll) else "inf",
+        "bigrams": len(logprobs),
+        "zero_prob": sum(lp == -np.inf for lp in logprobs),
+    }
+
+
+def print_table(rows, model_names):
+    """The lecture's printout, per model: each bigram's probability and log-probability, then the totals."""
+    for model in model_names:
+        print(f"{model} model")
+        for _, _, bigram, by_model in rows:
+            print(f"{bigram}: {by_model[model][0]:.4f} {by_model[model][1]:.4f}")
+        log_likelihood, nll = totals([row[3][model][1] for row in rows])
+        print(f"log_likelihood={log_likelihood:.4f}\nnll={nll:.4f}\n")
+
+
+def load(vocab_json, P_csv, W_csv):
+    """(itos, {model: P}) from the pipeline's outputs; a missing one says to run dvc repro."""
+    for path in (vocab_json, P_csv, W_csv):
+        try:
+            open(path, "rb").close()
+        except FileNotFoundError:
+            raise files.InputError(f"{path}: no such file; run dvc repro first") from None
+    itos = files.read_json(vocab_json)
+    _, P = files.read_matrix(P_csv, dtype="float32")
+    _, W = files.read_matrix(W_csv, dtype="float32")
+    return itos, models.probabilities(P, W)
+
+
+def main(names, vocab, P, W, metrics, table):
+    if names:  # by hand: print the table, write nothing
+        itos, probs = load(vocab, P, W)
+        print_table(bigram_table(names, itos, probs), probs)
+        return
+    cfg = params.load("score")
+    itos, probs = load(vocab, P, W)
+    try:
+        rows = bigram_table(cfg["names"], itos, probs)
+    except files.InputError as e:
+        raise files.InputError(f"params.yaml: score.names: {e}") from None
+
+    scores = {name: {model: metrics_of([r for r in rows if r[0] == name], model) for model in probs} for name in cfg["names"]}
+    files.write_json(metrics, scores)
+    columns = ["name", "position", "bigram", *(f"{model}_{x}" for model in probs for x in ("prob", "logprob"))]
+    cells = [(*row[:3], *(x if x != -np.inf else None for model in probs for x in row[3][model])) for row in rows]
+    files.write_table(table, columns, cells)  # log 0 as an empty cell: a bar chart can't draw -inf
+    for name, by_model in scores.items():
+        print(f"{name}: " + ", ".join(f"{model} NLL {m['nll']:.4f}" if m["zero_prob"] == 0 else f"{model} NLL inf"
+                                      for model, m in by_model.items()))
+
+
+def parser():
+    p = argparse.ArgumentParser(
+        prog="python -m stages.score", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("names", nargs="*", help="names to print the table for; none: the pipeline's run")
+    for option in OPTIONS:
+        p.add_argument(f"--{option}", help="given by dvc.yaml's cmd")
+    return p
+
+
+def cli():
+    args = parser().parse_args()
+    if args.names:  # by hand: the inputs are where dvc.yaml's score stage reads them
+        try:
+            with open("dvc.yaml", encoding="utf-8") as f:
+                cmd = yaml.safe_load(f)["stages"]["score"]["cmd"]
+        except FileNotFoundError:
+            raise files.InputError("dvc.yaml: no such file; run this in the project's folder") from None
+        pipeline = parser().parse_args(shlex.split(cmd)[3:])
+        args.vocab, args.P, args.W = args.vocab or pipeline.vocab, args.P or pipeline.P, args.W or pipeline.W
+    elif not all(getattr(args, option) for option in OPTIONS):
+        parser().error("give names to score, or all of " + " ".join(f"--{option}" for option in OPTIONS))
+    main(**vars(args))
+
+
+if __name__ == "__main__":
+    files.exit_on_input_error(cli)
