@@ -1,11 +1,11 @@
-"""evaluate: NLL and perplexity of both models on every split, and the probabilities of both for the heatmaps."""
+"""evaluate: NLL and perplexity of every model (stages/model/models.py) on every split; P and softmax(W) to plot."""
 
 import math
 import os
 import sys
 
 from stages import files
-from stages.model import evaluation, network
+from stages.model import evaluation, models
 
 
 def score(P, N):
@@ -27,12 +27,12 @@ def main(counts_dir, P_csv, W_csv, eval_json, probs_csv):
     }
     itos, P = files.read_matrix(P_csv, dtype="float32")
     _, W = files.read_matrix(W_csv, dtype="float32")
-    models = {"counts": P, "nn": network.softmax(W)}
+    probs = models.probabilities(P, W)
 
-    metrics = {name: {split: score(Q, N) for split, N in counts.items()} for name, Q in models.items()}
-    metrics["kl_counts_nn"] = evaluation.kl(P, models["nn"], counts["train"])
+    metrics = {name: {split: score(Q, N) for split, N in counts.items()} for name, Q in probs.items()}
+    metrics["kl_counts_nn"] = evaluation.kl(P, probs["nn"], counts["train"])
 
-    for name in models:
+    for name in probs:
         for split, m in metrics[name].items():
             if m["nll"] == "inf":
                 print(
@@ -45,7 +45,7 @@ def main(counts_dir, P_csv, W_csv, eval_json, probs_csv):
         probs_csv,
         ["prev", "next", "P", "softmax_W"],
         [
-            (itos[i], itos[j], float(P[i, j]), float(models["nn"][i, j]))
+            (itos[i], itos[j], float(P[i, j]), float(probs["nn"][i, j]))
             for i in range(len(itos))
             for j in range(len(itos))
         ],

@@ -39,8 +39,13 @@ def run(main):
     for name in inspect.signature(main).parameters:
         parser.add_argument(name)
     args = parser.parse_args()
+    exit_on_input_error(main, **vars(args))
+
+
+def exit_on_input_error(main, *args, **kwargs):
+    """main(*args, **kwargs); an InputError exits 1 with its message on stderr, no traceback."""
     try:
-        main(**vars(args))
+        main(*args, **kwargs)
     except InputError as e:
         sys.exit(f"error: {e}")
 

@@ -44,6 +44,13 @@ SCHEMA = {
         "num": (int, lambda x: x >= 0, "an integer >= 0"),
         "max_len": (int, lambda x: x >= 1, "an integer >= 1"),
     },
+    "score": {
+        "names": (
+            list,
+            lambda x: all(isinstance(n, str) and n and "." not in n for n in x),
+            "a list of names without '.'",
+        ),
+    },
 }
 
 

@@ -1,10 +1,10 @@
-"""sample: new names from each model, drawn with the lecture's loop."""
+"""sample: new names from each model (stages/model/models.py), drawn with the lecture's loop."""
 
 import os
 import statistics
 
 from stages import files, params
-from stages.model import network, sampling
+from stages.model import models, sampling
 
 
 def main(train_txt, P_csv, W_csv, samples_dir, samples_json):
@@ -13,10 +13,9 @@ def main(train_txt, P_csv, W_csv, samples_dir, samples_json):
     _, W = files.read_matrix(W_csv, dtype="float32")
     train = set(files.read_lines(train_txt))
 
-    models = {"counts": P, "nn": network.softmax(W).astype("float32")}
-    samples = {
-        name: sampling.sample(Q, itos, num=cfg["num"], max_len=cfg["max_len"], seed=cfg["seed"])
-        for name, Q in models.items()
+    samples = {  # each from float32 probabilities, as the lecture's torch.multinomial draws them
+        name: sampling.sample(Q.astype("float32"), itos, num=cfg["num"], max_len=cfg["max_len"], seed=cfg["seed"])
+        for name, Q in models.probabilities(P, W).items()
     }
 
     for name, names in samples.items():

@@ -83,16 +83,23 @@ def main(names, vocab, P, W, metrics, table):
     try:
         rows = bigram_table(cfg["names"], itos, probs)
     except files.InputError as e:
-        raise files.InputError(f"params.yaml: score.names: {e}") from None
+        raise files.InputError(f"params.yaml: score.names: {e}; list names this corpus can spell, or []") from None
 
-    scores = {name: {model: metrics_of([r for r in rows if r[0] == name], model) for model in probs} for name in cfg["names"]}
+    scores = {
+        name: {model: metrics_of([r for r in rows if r[0] == name], model) for model in probs} for name in cfg["names"]
+    }
     files.write_json(metrics, scores)
     columns = ["name", "position", "bigram", *(f"{model}_{x}" for model in probs for x in ("prob", "logprob"))]
     cells = [(*row[:3], *(x if x != -np.inf else None for model in probs for x in row[3][model])) for row in rows]
     files.write_table(table, columns, cells)  # log 0 as an empty cell: a bar chart can't draw -inf
     for name, by_model in scores.items():
-        print(f"{name}: " + ", ".join(f"{model} NLL {m['nll']:.4f}" if m["zero_prob"] == 0 else f"{model} NLL inf"
-                                      for model, m in by_model.items()))
+        print(
+            f"{name}: "
+            + ", ".join(
+                f"{model} NLL {m['nll']:.4f}" if m["zero_prob"] == 0 else f"{model} NLL inf"
+                for model, m in by_model.items()
+            )
+        )
 
 
 def parser():

@@ -89,3 +89,26 @@ def sample(P, itos, num, seed, max_len=None):
             out.append(itos[ix])
         names.append("".join(out))
     return names
+
+
+def scores(P, words, itos):
+    """The lecture's scoring loop: (bigram, prob, logprob) of every bigram of every word; log 0 is -inf."""
+    stoi = {s: i for i, s in enumerate(itos)}
+    out = []
+    for w in words:
+        chs = ["."] + list(w) + ["."]
+        for ch1, ch2 in zip(chs, chs[1:]):
+            prob = float(P[stoi[ch1], stoi[ch2]])
+            out.append((ch1 + ch2, prob, math.log(prob) if prob > 0 else -math.inf))
+    return out
+
+
+def top_bigrams(words):
+    """The lecture's bigram dict b, sorted by count as the lecture sorts it; ties in vocabulary order."""
+    b = {}
+    for w in words:
+        chs = ["."] + list(w) + ["."]
+        for ch1, ch2 in zip(chs, chs[1:]):
+            b[(ch1, ch2)] = b.get((ch1, ch2), 0) + 1
+    itos = vocab(words)
+    return sorted(b.items(), key=lambda kv: (-kv[1], itos.index(kv[0][0]), itos.index(kv[0][1])))

@@ -103,6 +103,12 @@ BAD_VALUES = [
     ("prepare", "lowercase", "maybe"),
     ("prepare", "lowercase", 1),
     ("smooth", "alpha", -1),
+    ("score", "names", "emma"),
+    ("score", "names", ["emma", ""]),
+    ("score", "names", ["mary.ann"]),
+    ("score", "names", [3]),
+    ("alpha_curve", "log10_min", 0.5),
+    ("reg_curve", "log10_max", 99),
     ("smooth", "alpha", "abc"),
     ("smooth", "alpha", float("inf")),
     ("smooth", "alpha", float("nan")),
@@ -263,10 +269,49 @@ def test_a_large_reg_that_diverges_names_both_params(tmp_path):
     assert not (tmp_path / "W.csv").exists()
 
 
+def test_the_score_command_before_dvc_repro_says_to_run_it(repo):
+    done = repo.run(sys.executable, "-m", "stages.score", "emma", check=False)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr == "error: data/prepared/vocab.json: no such file; run dvc repro first\n"
+
+
+def test_the_score_command_names_a_character_outside_the_vocabulary(tmp_path):
+    (tmp_path / "dvc.yaml").write_text((ROOT / "dvc.yaml").read_text())
+    (tmp_path / "data/prepared").mkdir(parents=True)
+    (tmp_path / "data/prepared/vocab.json").write_text('[".", "a", "b"]')
+    for name in ("P", "W"):
+        (tmp_path / f"data/{name}.csv").write_text(",.,a,b\n.,0,0.5,0.5\na,0.5,0,0.5\nb,0.5,0.5,0\n")
+    done = run_stage(tmp_path, "score", "ab", "abc")
+    assert_clean_error(done, "'abc'", "'c'", "not in the vocabulary")
+    done = run_stage(tmp_path, "score", "ab", score={"names": ["a.b"]})
+    assert done.returncode == 0  # by hand, params.yaml's names are not read
+    done = run_stage(
+        tmp_path,
+        "score",
+        *sum(
+            (
+                [f"--{o}", f]
+                for o, f in [
+                    ("vocab", "data/prepared/vocab.json"),
+                    ("P", "data/P.csv"),
+                    ("W", "data/W.csv"),
+                    ("metrics", "s.json"),
+                    ("table", "s.csv"),
+                ]
+            ),
+            [],
+        ),
+        score={"names": ["ab", "abz"]},
+    )
+    assert_clean_error(done, "params.yaml: score.names: 'abz'", "'z'")
+    assert not (tmp_path / "s.json").exists()
+
+
 def test_any_alphabet_long_names_and_a_single_name_run_end_to_end(tmp_path):
     repo = Repo(tmp_path / "project")
     names = ["zoë", "josé", "ÅSA", "li", "x" * 5000, "müller", "ana", "émile", "søren", "ana"]
     repo.write("data/names.txt", "\n".join(names))
+    repo.set_params(score={"names": ["zoë", "søren"]})
     repo.dvc("repro")
     vocab = json.loads(repo.read("data/prepared/vocab.json"))
     assert vocab == [".", *"aeijlmnorsxz", "å", "é", "ë", "ø", "ü"]
@@ -275,7 +320,8 @@ def test_any_alphabet_long_names_and_a_single_name_run_end_to_end(tmp_path):
         assert json.loads(repo.read("metrics/eval.json"))["counts"][split]["bigrams"] > 0
 
     repo.write("data/names.txt", "solo\n")
-    repo.set_params(prepare={"val_frac": 0.0, "test_frac": 0.0})  # int(0.8 * 1) would leave train empty
+    # int(0.8 * 1) would leave train empty
+    repo.set_params(prepare={"val_frac": 0.0, "test_frac": 0.0}, score={"names": ["solo", "los"]})
     repo.dvc("repro")
     metrics = json.loads(repo.read("metrics/eval.json"))
     assert metrics["counts"]["train"]["bigrams"] == 5

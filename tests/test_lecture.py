@@ -11,9 +11,10 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
-from stages import files
-from stages.model import counting, evaluation, network, sampling
+from stages import files, score
+from stages.model import counting, evaluation, models, network, sampling
 from tests import reference
 from tests.conftest import ROOT, Repo
 
@@ -29,6 +30,10 @@ NN_NAMES = (
     "cexze momasurailezityha konimittain llayn ka da staiyaubrtthrigotai moliellavo ke teda "
     "ka emim sade enkaviyny fobsp hinivenvtahlasu dsor br jol pyawaisan"
 ).split()
+
+
+# The lecture's loop on the uniform model, p = torch.ones(27) / 27, with the same seed.
+UNIFORM_NAMES = "cexzm zoglkurkicqzktyhwmvmzimjttainrlkfukzkktda sfcxvpubjtbhrmgotzx".split()
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +90,34 @@ def test_samples_are_the_lecture_names(lecture):
     assert sampling.sample(counting.smooth(N, alpha=1), itos, num=20, max_len=100, seed=SEED) == COUNTS_NAMES
 
 
+def test_uniform_samples_are_the_lecture_names(lecture):
+    itos, N = lecture
+    uniform = models.uniform(len(itos)).astype("float32")
+    drawn = sampling.sample(uniform, itos, num=20, max_len=100, seed=SEED)
+    assert drawn[:3] == UNIFORM_NAMES
+    assert drawn == reference.sample(torch.full((27, 27), 1 / 27), itos, num=20, seed=SEED)  # torch.multinomial
+
+
+def test_scores_are_the_lecture_figures(lecture):
+    itos, N = lecture
+    unsmoothed, smoothed = {"counts": counting.smooth(N, alpha=0)}, {"counts": counting.smooth(N, alpha=1)}
+    rows = score.bigram_table(["emma"], itos, unsmoothed)
+    assert [f"{bigram}: {m['counts'][0]:.4f} {m['counts'][1]:.4f}" for _, _, bigram, m in rows] == [
+        ".e: 0.0478 -3.0408",
+        "em: 0.0377 -3.2793",
+        "mm: 0.0253 -3.6772",
+        "ma: 0.3899 -0.9418",
+        "a.: 0.1960 -1.6299",
+    ]
+    three = score.bigram_table(["emma", "olivia", "ava"], itos, unsmoothed)
+    log_likelihood, nll = score.totals([m["counts"][1] for *_, m in three])
+    assert (round(log_likelihood, 4), round(nll, 4)) == (-38.7856, 2.4241)
+    andrejq = score.metrics_of(score.bigram_table(["andrejq"], itos, unsmoothed), "counts")
+    assert andrejq == {"log_likelihood": "-inf", "nll": "inf", "bigrams": 8, "zero_prob": 1}  # 'jq' never occurs
+    smoothed_nll = score.metrics_of(score.bigram_table(["andndrejq"], itos, smoothed), "counts")["nll"]
+    assert round(smoothed_nll, 4) == 3.6278
+
+
 def test_the_pipeline_gives_the_lecture_results(lecture, tmp_path):
     itos, N = lecture
     repo = Repo(tmp_path / "project")
@@ -94,6 +127,7 @@ def test_the_pipeline_gives_the_lecture_results(lecture, tmp_path):
         smooth={"alpha": 1},
         train_nn={"seed": SEED, "steps": 100, "lr": 50, "reg": 0.01},
         sample={"seed": SEED, "num": 20, "max_len": 100},
+        score={"names": ["emma", "olivia", "ava", "andrejq"]},
     )
     repo.dvc("repro")
 
@@ -104,3 +138,6 @@ def test_the_pipeline_gives_the_lecture_results(lecture, tmp_path):
     assert metrics["counts"]["val"] == {"nll": None, "ppl": None, "bigrams": 0, "zero_prob": 0}
     assert repo.read("data/samples/counts.txt").split() == COUNTS_NAMES
     assert repo.read("data/samples/nn.txt").split() == NN_NAMES
+    assert repo.read("data/samples/uniform.txt").split()[:3] == UNIFORM_NAMES
+    scores = json.loads(repo.read("metrics/score.json"))
+    assert round(scores["andrejq"]["counts"]["nll"], 4) == 3.4834 and scores["andrejq"]["uniform"]["nll"] == 3.2958369

@@ -30,6 +30,7 @@ CHANGED = {
     "alpha_curve": {"log10_min": -2, "log10_max": 2},
     "reg_curve": {"log10_min": -3, "log10_max": 0},
     "sample": {"seed": 3, "num": 7, "max_len": 6},
+    "score": {"names": ["bob", "zoe"]},
 }
 
 
@@ -73,7 +74,7 @@ def committed_only(stage):
 def test_repro_runs_every_stage_and_reproduces_the_committed_results(built):
     # A stage whose outputs are all committed already matches dvc.lock on a fresh clone.
     assert ran(built.repro) == [stage for stage in STAGES if not committed_only(stage)]
-    assert {"evaluate", "alpha_curve", "reg_curve"} <= {stage for stage in STAGES if committed_only(stage)}
+    assert {"evaluate", "alpha_curve", "reg_curve", "score"} <= {stage for stage in STAGES if committed_only(stage)}
     for stage in filter(committed_only, STAGES):
         assert ran(built.dvc("repro", "--force", "--single-item", stage)) == [stage]
     # dvc.lock and the metrics in git are exactly what a fresh run gives.
@@ -122,8 +123,8 @@ def test_each_stage_declares_exactly_what_it_reads(built, stage):
 @pytest.mark.parametrize("section", list(yaml.safe_load((ROOT / "params.yaml").read_text())))
 def test_changing_a_params_section_touches_exactly_the_stages_that_load_it(built, section):
     params = built.params()
-    key = next(k for k, v in params[section].items() if isinstance(v, (int, float)) and not isinstance(v, bool))
-    params[section][key] += 1
+    key, value = next((k, v) for k, v in params[section].items() if isinstance(v, (int, float, list)))
+    params[section][key] = value[:-1] if isinstance(value, list) else value + 1  # fewer names, or one more
     built.write("params.yaml", yaml.safe_dump(params, sort_keys=False))
     try:
         status = json.loads(built.dvc("status", "--json").stdout)
@@ -205,11 +206,78 @@ def test_sample_draws_the_lecture_names_from_both_models(built):
     _, W = matrix(built, "data/W.csv")
     train = set(words(built, "train"))
     stats = json.loads(built.read("metrics/samples.json"))
-    for name, Q in {"counts": P.float(), "nn": torch.softmax(W, 1).float()}.items():
+    for name, Q in models_of(built).items():
         drawn = built.read(f"data/samples/{name}.txt").splitlines()
+        Q = Q.float()  # the lecture samples from float32 rows
         assert drawn == reference.sample(Q, itos, num=p["num"], seed=p["seed"], max_len=p["max_len"])
         assert stats[name]["in_train"] == sum(n in train for n in drawn) / p["num"]
         assert stats[name]["mean_len"] == pytest.approx(sum(map(len, drawn)) / p["num"])
+
+
+def models_of(built):
+    """Every model's probabilities, read back from the pipeline's files: {name: (V, V) tensor}."""
+    _, P = matrix(built, "data/P.csv")
+    _, W = matrix(built, "data/W.csv")
+    return {"counts": P.float(), "nn": torch.softmax(W, 1), "uniform": torch.full(P.shape, 1 / len(P))}
+
+
+def test_the_uniform_model_is_the_baseline(built):
+    V = len(json.loads(built.read("data/prepared/vocab.json")))
+    metrics = json.loads(built.read("metrics/eval.json"))
+    for split in ("train", "val", "test"):
+        assert metrics["uniform"][split]["nll"] == float(f"{math.log(V):.8g}")
+        assert metrics["uniform"][split]["ppl"] == pytest.approx(V, rel=1e-7)
+        assert metrics["uniform"][split]["bigrams"] == metrics["counts"][split]["bigrams"]
+        assert metrics["uniform"][split]["nll"] > metrics["counts"][split]["nll"]  # both models beat it
+
+
+def test_score_writes_every_name_bigram_by_bigram_as_the_lecture_loop(built):
+    itos = json.loads(built.read("data/prepared/vocab.json"))
+    names = built.p["score"]["names"]
+    scores = json.loads(built.read("metrics/score.json"))
+    table = pd.read_csv(built.path / "plots/score.csv", keep_default_na=False)
+    assert list(table.columns[:3]) == ["name", "position", "bigram"]
+    assert list(table.name) == [name for name in names for _ in range(len(name) + 1)]
+    for model, Q in models_of(built).items():
+        expected = reference.scores(Q, names, itos)
+        assert list(table.bigram) == [bigram for bigram, _, _ in expected]
+        assert list(table[f"{model}_prob"]) == pytest.approx([p for _, p, _ in expected], rel=1e-5)
+        for name in names:
+            logprobs = [
+                lp for (bigram, _, lp), row in zip(expected, table.itertuples(), strict=True) if row.name == name
+            ]
+            m = scores[name][model]
+            assert m["bigrams"] == len(name) + 1 and m["zero_prob"] == sum(lp == -math.inf for lp in logprobs)
+            if m["zero_prob"] == 0:
+                assert m["log_likelihood"] == pytest.approx(math.fsum(logprobs), rel=1e-6)
+                assert m["nll"] == pytest.approx(-math.fsum(logprobs) / len(logprobs), rel=1e-6)
+            else:
+                assert (m["log_likelihood"], m["nll"]) == ("-inf", "inf")
+
+
+def test_the_score_command_prints_the_lecture_table_for_any_names(built):
+    import sys
+
+    itos = json.loads(built.read("data/prepared/vocab.json"))
+    name = "".join(itos[1:4])  # the first three characters of the vocabulary
+    out = built.run(sys.executable, "-m", "stages.score", name).stdout.splitlines()
+    Q = models_of(built)
+    expected = []
+    for model in ("counts", "nn", "uniform"):
+        rows = reference.scores(Q[model], [name], itos)
+        log_likelihood = math.fsum(lp for _, _, lp in rows)
+        expected += [f"{model} model", *(f"{b}: {p:.4f} {lp:.4f}" for b, p, lp in rows)]
+        expected += [f"log_likelihood={log_likelihood:.4f}", f"nll={-log_likelihood / len(rows):.4f}", ""]
+    assert out == expected
+    assert built.run("git", "status", "--porcelain").stdout == ""  # printed, nothing written
+
+
+def test_count_writes_the_train_bigrams_most_common_first(built):
+    top = pd.read_csv(built.path / "plots/top_bigrams.csv", keep_default_na=False)
+    expected = reference.top_bigrams(words(built, "train"))
+    assert list(zip(top.bigram, top["count"], strict=True)) == [(a + b, n) for (a, b), n in expected]
+    assert top.share.sum() == pytest.approx(1, abs=1e-4)
+    assert top.share.iloc[0] == pytest.approx(expected[0][1] / sum(n for _, n in expected), rel=1e-5)
 
 
 def test_plots_show_every_plot_with_data_and_every_spec_renders(built):
@@ -225,6 +293,10 @@ def test_plots_show_every_plot_with_data_and_every_spec_renders(built):
         "P, the counts model": V * V,
         "softmax(W) next to P — gradient descent approaches the counts": V * V,
         "Loss per step": 2 * (built.p["train_nn"]["steps"] + 1),  # train and val, one line each
+        "The 30 most common bigrams in train": len(pd.read_csv(built.path / "plots/top_bigrams.csv")),
+        "Names scored bigram by bigram — the NLL of each bigram under each model": sum(
+            len(name) + 1 for name in built.p["score"]["names"]
+        ),
         "Smoothing — NLL of the counts model against smooth.alpha": len(pd.read_csv(built.path / "plots/alpha.csv")),
         "Regularisation — NLL of the network against train_nn.reg": len(pd.read_csv(built.path / "plots/reg.csv")),
     }
@@ -263,6 +335,20 @@ def test_curves_cover_their_grid_and_mark_the_params_values(built):
     ).train_nll.is_monotonic_increasing  # more smoothing fits train worse
 
 
+def test_no_smoothing_shows_in_metrics_diff_as_an_infinite_score(repo):
+    repo.dvc("repro")
+    itos, N = matrix(repo, "data/counts/train.csv")
+    prev, nxt = next((a, b) for i, a in enumerate(itos[1:], 1) for j, b in enumerate(itos[1:], 1) if N[i, j] == 0)
+    name = f"andre{prev}{nxt}"  # like the lecture's 'andrejq': ends in a bigram train never has
+    repo.set_params(score={"names": [name]}, smooth={"alpha": 1})
+    repo.dvc("repro")
+    repo.commit("one name")
+    repo.set_params(smooth={"alpha": 0})
+    repo.dvc("repro")
+    diff = json.loads(repo.dvc("metrics", "diff", "--json").stdout)["metrics/score.json"]
+    assert isinstance(diff[f"{name}.counts.nll"]["old"], float) and diff[f"{name}.counts.nll"]["new"] == "inf"
+
+
 def test_changing_alpha_reruns_only_what_depends_on_it(repo):
     repo.dvc("repro")
     before = json.loads(repo.read("metrics/eval.json"))
@@ -274,7 +360,7 @@ def test_changing_alpha_reruns_only_what_depends_on_it(repo):
     assert json.loads(diff) == {"params.yaml": {"smooth.alpha": {"old": old, "new": new, "diff": new - old}}}
 
     repro = repo.dvc("repro")
-    assert ran(repro) == ["smooth", "alpha_curve", "evaluate", "sample"]
+    assert ran(repro) == ["smooth", "alpha_curve", "evaluate", "sample", "score"]
     after = json.loads(repo.read("metrics/eval.json"))
     assert after["nn"] == before["nn"]
     fits_closer = after["counts"]["train"]["nll"] < before["counts"]["train"]["nll"]

@@ -13,6 +13,17 @@ def count_bigrams(ix, V):
     return np.bincount(pairs, minlength=V * V).reshape(V, V)
 
 
+def top_bigrams(N, itos):
+    """[(bigram, count, share of all bigrams)] of every bigram N counts, most common first.
+
+    As the lecture's sorted(b.items(), key=lambda kv: -kv[1]); ties keep the vocabulary
+    order of the previous character, then of the next (a stable sort of N's cells).
+    """
+    V, total = len(itos), N.sum()
+    order = np.argsort(-N, axis=None, kind="stable")  # (V * V,) flat cell indices
+    return [(itos[k // V] + itos[k % V], int(N.flat[k]), N.flat[k] / total) for k in order if N.flat[k] > 0]
+
+
 def smooth(N, alpha):
     """P (V, V) float32: row-normalised N + alpha. A row with a zero total is uniform, 1/V.
 

@@ -29,6 +29,16 @@ def nll(P, N):
     return float(-(N[seen] * np.log(P[seen].astype(np.float64))).sum() / total)
 
 
+def bigram_logprobs(P, ix):
+    """(probabilities, log-probabilities) (T - 1,) float64 of the bigrams of one encoded name ix (T,) under P.
+
+    As the lecture's loop: prob = P[ix1, ix2]; logprob = log(prob); log 0 is -inf.
+    """
+    probs = P[ix[:-1], ix[1:]].astype(np.float64)  # (T - 1,)
+    with np.errstate(divide="ignore"):
+        return probs, np.log(probs)
+
+
 def kl(P, Q, N):
     """KL(P || Q) between the rows of two models, averaged over contexts weighted by N's row totals."""
     weights = N.sum(1) / N.sum()  # (V,) how often each context occurs
