@@ -106,6 +106,19 @@ def test_split_of_the_lecture_corpus_size_gives_train_25626():
     assert (len(train), len(val), len(test)) == (25626, 3203, 3204)
 
 
+def test_top_bigrams_by_hand_ties_in_vocabulary_order():
+    itos = corpus.build_vocab(["ab", "ba", "b"])  # . a b
+    N = counts(["ab", "ba", "b"], itos)  # .a 1, .b 2, ab 1, a. 1, ba 1, b. 2
+    assert counting.top_bigrams(N, itos) == [
+        (".b", 2, 2 / 8),
+        ("b.", 2, 2 / 8),
+        (".a", 1, 1 / 8),
+        ("a.", 1, 1 / 8),
+        ("ab", 1, 1 / 8),
+        ("ba", 1, 1 / 8),
+    ]
+
+
 def test_smooth_equals_the_lecture_and_normalises_rows(names):
     itos = corpus.build_vocab(names)
     N = counts(names, itos)
