@@ -11,8 +11,8 @@ from stages.model import evaluation
 def main(train_csv, val_csv, curve_csv):
     cfg = params.load("alpha_curve")
     alpha = params.load("smooth")["alpha"]  # the chosen value, marked on the curve
-    _, N_train = files.read_matrix(train_csv, dtype="int64")
-    _, N_val = files.read_matrix(val_csv, dtype="int64")
+    _, _, N_train = files.read_matrix(train_csv, dtype="int64")
+    _, _, N_val = files.read_matrix(val_csv, dtype="int64")
 
     grid = evaluation.log_grid(cfg["log10_min"], cfg["log10_max"], alpha)
     curve = evaluation.alpha_curve(N_train, N_val, grid)

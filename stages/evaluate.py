@@ -5,7 +5,7 @@ import os
 import sys
 
 from stages import files
-from stages.model import evaluation, models
+from stages.model import corpus, counting, evaluation, models
 
 
 def score(P, N):
@@ -23,11 +23,12 @@ def score(P, N):
 
 def main(counts_dir, P_csv, W_csv, eval_json, probs_csv):
     counts = {
-        split: files.read_matrix(os.path.join(counts_dir, f"{split}.csv"), dtype="int64")[1] for split in files.SPLITS
+        split: files.read_matrix(os.path.join(counts_dir, f"{split}.csv"), dtype="int64")[2] for split in files.SPLITS
     }
-    itos, P = files.read_matrix(P_csv, dtype="float32")
-    _, W = files.read_matrix(W_csv, dtype="float32")
-    probs = models.probabilities(P, W)
+    labels, itos, P = files.read_matrix(P_csv, dtype="float32")
+    _, _, W = files.read_matrix(W_csv, dtype="float32")
+    contexts, _ = corpus.parse_contexts(labels, itos)
+    probs = {name: rows[contexts] for name, rows in models.rows(P, W, contexts).items()}  # each (C, V)
 
     metrics = {name: {split: score(Q, N) for split, N in counts.items()} for name, Q in probs.items()}
     metrics["kl_counts_nn"] = evaluation.kl(P, probs["nn"], counts["train"])
@@ -41,14 +42,11 @@ def main(counts_dir, P_csv, W_csv, eval_json, probs_csv):
                     file=sys.stderr,
                 )
     files.write_json(eval_json, metrics)
+    shown = counting.most_frequent_rows(counts["train"], len(itos))  # all V at order 2
     files.write_table(
         probs_csv,
         ["prev", "next", "P", "softmax_W"],
-        [
-            (itos[i], itos[j], float(P[i, j]), float(probs["nn"][i, j]))
-            for i in range(len(itos))
-            for j in range(len(itos))
-        ],
+        [(labels[i], itos[j], float(P[i, j]), float(probs["nn"][i, j])) for i in shown for j in range(len(itos))],
     )
 
 

@@ -134,12 +134,12 @@ def _rounded(obj):
     return obj
 
 
-def write_matrix(path, M, labels, fmt="%d"):
-    """A (V, V) matrix as CSV labelled by characters: header row and first column."""
+def write_matrix(path, M, rows, columns, fmt="%d"):
+    """A matrix (len(rows), len(columns)) as CSV, labelled: a header of columns, a first column of rows."""
     with atomic_write(path) as f:
         out = csv.writer(f, lineterminator="\n")
-        out.writerow(["", *labels])
-        out.writerows([label, *(fmt % x for x in row)] for label, row in zip(labels, M, strict=True))
+        out.writerow(["", *columns])
+        out.writerows([label, *(fmt % x for x in row)] for label, row in zip(rows, M, strict=True))
 
 
 def write_table(path, columns, rows):
@@ -157,9 +157,13 @@ def write_table(path, columns, rows):
 
 
 def read_matrix(path, dtype):
-    """(labels, M) from a CSV written by write_matrix."""
+    """(row labels, column labels, M) from a CSV written by write_matrix."""
     import numpy as np
 
     with open(path, encoding="utf-8", newline="") as f:
         header, *rows = csv.reader(f)
-    return header[1:], np.array([row[1:] for row in rows], dtype=dtype)
+    return (
+        [row[0] for row in rows],
+        header[1:],
+        np.array([row[1:] for row in rows], dtype=dtype).reshape(-1, len(header) - 1),
+    )

@@ -22,6 +22,9 @@ SCHEMA = {
         "test_frac": (float, _fraction, "a fraction in [0, 1)"),
         "lowercase": (bool, lambda x: True, "true or false"),
     },
+    "model": {
+        "order": (int, lambda x: 1 <= x <= 10, "an integer in [1, 10]"),
+    },
     "smooth": {
         "alpha": (float, lambda x: x >= 0, "a number >= 0"),
     },

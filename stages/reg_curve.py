@@ -8,18 +8,28 @@ and lr. A curve for choosing reg at a glance; for a run per value, with every me
 import torch
 
 from stages import files, params
-from stages.model import evaluation, network
+from stages.model import corpus, evaluation, network
 
 
 def main(train_csv, val_csv, curve_csv):
     cfg = params.load("reg_curve")
     net = params.load("train_nn")  # how each point trains, and the chosen reg, marked on the curve
     torch.set_num_threads(1)  # (V, V) ops are too small to gain from threads, and lose to a busy core
-    _, N_train = files.read_matrix(train_csv, dtype="int64")
-    _, N_val = files.read_matrix(val_csv, dtype="int64")
+    labels, itos, N_train = files.read_matrix(train_csv, dtype="int64")
+    _, _, N_val = files.read_matrix(val_csv, dtype="int64")
+    contexts, order = corpus.parse_contexts(labels, itos)
 
     grid = evaluation.log_grid(cfg["log10_min"], cfg["log10_max"], net["reg"])
-    curve = network.reg_curve(N_train, N_val, grid, seed=net["seed"], steps=net["steps"], lr=net["lr"])
+    curve = network.reg_curve(
+        N_train,
+        N_val,
+        grid,
+        net["seed"],
+        net["steps"],
+        net["lr"],
+        contexts=contexts,
+        n_contexts=len(itos) ** (order - 1),
+    )
 
     files.write_table(
         curve_csv, ["reg", "train_nll", "val_nll", "chosen"], [(*row, int(row[0] == net["reg"])) for row in curve]

@@ -4,18 +4,31 @@ import os
 import statistics
 
 from stages import files, params
-from stages.model import models, sampling
+from stages.model import corpus, models, sampling
+
+
+class Float32:
+    """A model's rows as float32, as the lecture's torch.multinomial draws from them."""
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    def __getitem__(self, c):
+        return self.rows[c].astype("float32")
 
 
 def main(train_txt, P_csv, W_csv, samples_dir, samples_json):
     cfg = params.load("sample")
-    itos, P = files.read_matrix(P_csv, dtype="float32")
-    _, W = files.read_matrix(W_csv, dtype="float32")
+    labels, itos, P = files.read_matrix(P_csv, dtype="float32")
+    _, _, W = files.read_matrix(W_csv, dtype="float32")
+    contexts, order = corpus.parse_contexts(labels, itos)
     train = set(files.read_lines(train_txt))
 
     samples = {  # each from float32 probabilities, as the lecture's torch.multinomial draws them
-        name: sampling.sample(Q.astype("float32"), itos, num=cfg["num"], max_len=cfg["max_len"], seed=cfg["seed"])
-        for name, Q in models.probabilities(P, W).items()
+        name: sampling.sample(
+            Float32(rows), itos, num=cfg["num"], max_len=cfg["max_len"], seed=cfg["seed"], order=order
+        )
+        for name, rows in models.rows(P, W, contexts).items()
     }
 
     for name, names in samples.items():

@@ -17,18 +17,20 @@ from stages.model import corpus, evaluation, models
 OPTIONS = ("vocab", "P", "W", "metrics", "table")
 
 
-def bigram_table(names, itos, probs):
-    """One row per bigram of every name: (name, position, bigram, {model: (probability, log-probability)})."""
+def bigram_table(names, itos, probs, order=2):
+    """One row per prediction in every name, len(name) + 1 each:
+    (name, position, context + next, {model: (probability, log-probability)})."""
     rows = []
     for name in names:
         try:
-            ix = corpus.encode([name], itos)  # (len(name) + 2,): the name wrapped in '.'
+            ctx, nxt = corpus.contexts([name], itos, order)  # (len(name) + 1,) each
         except ValueError as e:
             raise files.InputError(f"{name!r}: {e}") from None
-        scored = {model: evaluation.bigram_logprobs(P, ix) for model, P in probs.items()}
-        for k in range(len(ix) - 1):
+        scored = {model: evaluation.logprobs(P, ctx, nxt) for model, P in probs.items()}
+        labels = corpus.context_labels(ctx, itos, order)
+        for k in range(len(ctx)):
             by_model = {model: (float(p[k]), float(lp[k])) for model, (p, lp) in scored.items()}
-            rows.append((name, k, itos[ix[k]] + itos[ix[k + 1]], by_model))
+            rows.append((name, k, labels[k] + itos[nxt[k]], by_model))
     return rows
 
 
@@ -61,27 +63,28 @@ def print_table(rows, model_names):
 
 
 def load(vocab_json, P_csv, W_csv):
-    """(itos, {model: P}) from the pipeline's outputs; a missing one says to run dvc repro."""
+    """(itos, {model: rows}, order) from the pipeline's outputs; a missing one says to run dvc repro."""
     for path in (vocab_json, P_csv, W_csv):
         try:
             open(path, "rb").close()
         except FileNotFoundError:
             raise files.InputError(f"{path}: no such file; run dvc repro first") from None
     itos = files.read_json(vocab_json)
-    _, P = files.read_matrix(P_csv, dtype="float32")
-    _, W = files.read_matrix(W_csv, dtype="float32")
-    return itos, models.probabilities(P, W)
+    labels, _, P = files.read_matrix(P_csv, dtype="float32")
+    _, _, W = files.read_matrix(W_csv, dtype="float32")
+    contexts, order = corpus.parse_contexts(labels, itos)
+    return itos, models.rows(P, W, contexts), order
 
 
 def main(names, vocab, P, W, metrics, table):
     if names:  # by hand: print the table, write nothing
-        itos, probs = load(vocab, P, W)
-        print_table(bigram_table(names, itos, probs), probs)
+        itos, probs, order = load(vocab, P, W)
+        print_table(bigram_table(names, itos, probs, order), probs)
         return
     cfg = params.load("score")
-    itos, probs = load(vocab, P, W)
+    itos, probs, order = load(vocab, P, W)
     try:
-        rows = bigram_table(cfg["names"], itos, probs)
+        rows = bigram_table(cfg["names"], itos, probs, order)
     except files.InputError as e:
         raise files.InputError(f"params.yaml: score.names: {e}; list names this corpus can spell, or []") from None
 

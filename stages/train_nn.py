@@ -4,27 +4,33 @@ one_hot(x) @ W is row x of W, so the lecture's loss over every bigram is a sum o
 count matrix (stages/model/network.py: bigram_loss); training reads the train and val counts only.
 """
 
+import numpy as np
 import torch
 
 from stages import files, params
-from stages.model import network
+from stages.model import corpus, network
 
 
 def main(train_csv, val_csv, W_csv, loss_csv):
     cfg = params.load("train_nn")
     torch.set_num_threads(1)  # (V, V) ops are too small to gain from threads, and lose to a busy core
-    itos, N_train = files.read_matrix(train_csv, dtype="int64")
-    _, N_val = files.read_matrix(val_csv, dtype="int64")
+    labels, itos, N_train = files.read_matrix(train_csv, dtype="int64")
+    _, _, N_val = files.read_matrix(val_csv, dtype="int64")
+    contexts, order = corpus.parse_contexts(labels, itos)
+    n_contexts = len(itos) ** (order - 1)
 
     try:
-        W, log = network.train(N_train, N_val, seed=cfg["seed"], steps=cfg["steps"], lr=cfg["lr"], reg=cfg["reg"])
+        W, log = network.train(
+            N_train, N_val, cfg["seed"], cfg["steps"], cfg["lr"], cfg["reg"], contexts=contexts, n_contexts=n_contexts
+        )
     except FloatingPointError as e:
         raise files.InputError(
             f"params.yaml: training diverges with train_nn.lr = {cfg['lr']} and train_nn.reg = {cfg['reg']} ({e}); "
             "lower either"
         ) from None
 
-    files.write_matrix(W_csv, W, itos, fmt="%.9g")  # 9 digits: float32 round-trips exactly
+    every_context = corpus.context_labels(np.arange(n_contexts), itos, order)
+    files.write_matrix(W_csv, W, every_context, itos, fmt="%.9g")  # 9 digits: float32 round-trips exactly
     files.write_table(loss_csv, network.LogRow._fields, log)
     last = log[-1]
     print(

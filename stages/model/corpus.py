@@ -1,4 +1,10 @@
-"""The data: makemore's split of the names, the vocabulary, and names encoded as indices.
+"""The data: makemore's split of the names, the vocabulary, names encoded as indices, and contexts.
+
+A model of order k predicts each character from the k - 1 before it, its context; every name
+is padded on the left with k - 1 boundaries, as the lecture pads (context = [0] * block_size),
+and ends with one, so each name gives len(name) + 1 predictions at every order. A context is
+an integer in [0, V**(k - 1)): its characters as base-V digits, the oldest most significant,
+so contexts sort as their strings do; order 2 gives the bigram model, context = previous index.
 
 V is the vocabulary size; index 0 is the boundary token '.', which starts and ends
 every name. N[i, j] counts how often character j follows character i.
@@ -50,3 +56,40 @@ def encode(names, itos):
     if unknown.any():
         raise ValueError(f"character {text[np.argmax(unknown)]!r} is not in the vocabulary")
     return ix
+
+
+def contexts(names, itos, order):
+    """(context, next) (T,) int64 of every prediction in the names, T = sum(len(name) + 1).
+
+    From the stream '.name1.name2...' of encode: the target at t has as its j-th previous
+    character the token at t - j while that is still inside its own name (or its starting
+    boundary), and the boundary before that.
+    """
+    ix = encode(names, itos).astype(np.int64)  # (S,)
+    V, t = len(itos), np.arange(1, len(ix))  # every position but the first is a target
+    boundaries = np.where(ix == 0, np.arange(len(ix)), 0)
+    start = np.maximum.accumulate(boundaries)[t - 1]  # (T,) the boundary that starts each target's name
+    ctx = np.zeros(len(t), dtype=np.int64)
+    for j in range(order - 1, 0, -1):  # oldest first: the most significant digit
+        ctx = ctx * V + np.where(t - j >= start, ix[np.maximum(t - j, 0)], 0)
+    return ctx, ix[t]
+
+
+def context_labels(ctx, itos, order):
+    """The strings of contexts ctx (C,): order - 1 characters each, '' at order 1."""
+    V = len(itos)
+    return ["".join(itos[c // V**i % V] for i in range(order - 2, -1, -1)) for c in ctx.tolist()]
+
+
+def context_index(label, itos):
+    """The context of a label string, as contexts numbers it."""
+    stoi = {ch: i for i, ch in enumerate(itos)}
+    c = 0
+    for ch in label:
+        c = c * len(itos) + stoi[ch]
+    return c
+
+
+def parse_contexts(labels, itos):
+    """(contexts (C,) int64, order) from a counts table's row labels: their length is order - 1."""
+    return np.array([context_index(label, itos) for label in labels], dtype=np.int64), len(labels[0]) + 1

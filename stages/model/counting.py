@@ -7,21 +7,33 @@ every name. N[i, j] counts how often character j follows character i.
 import numpy as np
 
 
-def count_bigrams(ix, V):
-    """N (V, V) int64 from an encoded stream: row = previous character, column = next."""
-    pairs = ix[:-1].astype(np.int64) * V + ix[1:]  # (T-1,) flat index of each bigram
-    return np.bincount(pairs, minlength=V * V).reshape(V, V)
+def count_table(ctx, nxt, contexts, V):
+    """N (C, V) int64: how often each next character follows each of the sorted contexts (C,).
+
+    The rows are the contexts that occur (in some split), not all V**(order - 1) of them: a
+    context absent from the table counts nothing. At order 2 the table is count_bigrams' N.
+    """
+    rows = np.searchsorted(contexts, ctx)  # (T,) each prediction's row
+    return np.bincount(rows * V + nxt, minlength=len(contexts) * V).reshape(len(contexts), V)
 
 
-def top_bigrams(N, itos):
-    """[(bigram, count, share of all bigrams)] of every bigram N counts, most common first.
+def top_bigrams(N, labels, itos):
+    """[(context + next, count, share of all), ...] of every n-gram N (C, V) counts, most common first.
 
-    As the lecture's sorted(b.items(), key=lambda kv: -kv[1]); ties keep the vocabulary
-    order of the previous character, then of the next (a stable sort of N's cells).
+    As the lecture's sorted(b.items(), key=lambda kv: -kv[1]); ties keep the order of the
+    contexts (labels, sorted), then of the next character (a stable sort of N's cells).
     """
     V, total = len(itos), N.sum()
-    order = np.argsort(-N, axis=None, kind="stable")  # (V * V,) flat cell indices
-    return [(itos[k // V] + itos[k % V], int(N.flat[k]), N.flat[k] / total) for k in order if N.flat[k] > 0]
+    order = np.argsort(-N, axis=None, kind="stable")  # (C * V,) flat cell indices
+    return [(labels[k // V] + itos[k % V], int(N.flat[k]), N.flat[k] / total) for k in order if N.flat[k] > 0]
+
+
+def most_frequent_rows(N, n):
+    """Indices of N's rows to show when only n fit: all, in order, if there are no more; else the
+    n with the most counts, most first (ties in table order)."""
+    if len(N) <= n:
+        return np.arange(len(N))
+    return np.argsort(-N.sum(1), kind="stable")[:n]
 
 
 def smooth(N, alpha):
@@ -37,7 +49,7 @@ def smooth(N, alpha):
     # summed in float64: exact for counts (float32 sums are too, below 2**24), and
     # for a fractional alpha no summation order, which differs per SIMD kernel, shows
     totals = counts.sum(1, keepdims=True, dtype=np.float64).astype(np.float32)  # (V, 1)
-    uniform = np.full_like(counts, 1 / len(N))
+    uniform = np.full_like(counts, 1 / N.shape[1])
     P = np.divide(counts, totals, out=uniform, where=totals > 0)
     if alpha > 0 and not P.all():
         raise ValueError(f"alpha = {alpha} is too small for float32: some probabilities round to 0")
@@ -47,4 +59,4 @@ def smooth(N, alpha):
 def frequencies(N):
     """N's rows normalised, (V, V) float64: the counts model at alpha = 0 (a zero row uniform)."""
     totals = N.sum(1, keepdims=True)  # (V, 1)
-    return np.divide(N, totals, out=np.full(N.shape, 1 / len(N)), where=totals > 0)
+    return np.divide(N, totals, out=np.full(N.shape, 1 / N.shape[1]), where=totals > 0)

@@ -29,12 +29,12 @@ def nll(P, N):
     return float(-(N[seen] * np.log(P[seen].astype(np.float64))).sum() / total)
 
 
-def bigram_logprobs(P, ix):
-    """(probabilities, log-probabilities) (T - 1,) float64 of the bigrams of one encoded name ix (T,) under P.
+def logprobs(rows, ctx, nxt):
+    """(probabilities, log-probabilities) (T,) float64 of predictions (context, next) (T,) under a model's rows.
 
     As the lecture's loop: prob = P[ix1, ix2]; logprob = log(prob); log 0 is -inf.
     """
-    probs = P[ix[:-1], ix[1:]].astype(np.float64)  # (T - 1,)
+    probs = rows[ctx][np.arange(len(ctx)), nxt].astype(np.float64)  # (T,)
     with np.errstate(divide="ignore"):
         return probs, np.log(probs)
 

@@ -14,6 +14,7 @@ is written is rounded far above that: W to float32, metrics and plot data to a f
 significant digits (stages/files.py).
 """
 
+import functools
 import math
 from typing import NamedTuple
 
@@ -29,9 +30,18 @@ def softmax(W):
     return e / e.sum(1, keepdims=True)  # (V, V) / (V, 1)
 
 
-def init_weights(V, seed):
-    """The lecture's W = torch.randn((V, V), generator=torch.Generator().manual_seed(seed)), (V, V)
-    float32, computed the same on every CPU.
+MAX_W_CELLS = 5 * 10**7  # W (V**(order - 1), V) past this is refused: 400 MB of float64 to train, a CSV of gigabytes
+
+
+def init_weights(shape, seed):
+    """_init_weights, cached: the regularisation curve trains from the same draw a dozen times."""
+    return _init_weights(tuple(shape), seed).copy()
+
+
+@functools.cache
+def _init_weights(shape, seed):
+    """The lecture's W = torch.randn(shape, generator=torch.Generator().manual_seed(seed)), float32,
+    computed the same on every CPU.
 
     For 16 values or more, torch draws one float32 uniform u per value from the generator,
     then turns each block of 16 into normals by Box-Muller: for j < 8, r = sqrt(-2 log(1 - u[j])),
@@ -48,9 +58,9 @@ def init_weights(V, seed):
     import torch
 
     g = torch.Generator().manual_seed(seed)
-    n = V * V
+    n = math.prod(shape)
     if n < 16:
-        return torch.randn((V, V), generator=g).numpy()
+        return torch.randn(shape, generator=g).numpy()
     u = torch.rand(n + (16 if n % 16 else 0), generator=g).tolist()  # the uniforms randn draws, in order
     blocks = [(start, u[start : start + 16]) for start in range(0, n - 15, 16)]
     if n % 16:
@@ -61,11 +71,14 @@ def init_weights(V, seed):
             r = math.sqrt(-2 * math.log(1 - block[j]))  # 1 - u is exact: u is a multiple of 2**-24
             theta = float(np.float32(2 * math.pi * block[j + 8]))  # torch keeps theta in float32
             W[start + j], W[start + j + 8] = r * math.cos(theta), r * math.sin(theta)
-    return W.astype(np.float32).reshape(V, V)
+    return W.astype(np.float32).reshape(shape)
 
 
-def bigram_loss(W, freq, reg):
-    """(loss, nll) of the network on bigram frequencies freq = N / N.sum(), both torch scalars.
+def bigram_loss(W, freq, reg, outside_sq=0.0, size=None):
+    """(loss, nll) of the network on frequencies freq = N / N.sum(), both torch scalars.
+
+    W (C, V) holds the rows of the contexts freq counts; outside_sq is the sum of squares of
+    the rest of the full W, and size its number of cells (by default W is all of it).
 
     The lecture's one-hot formulation, over the T bigrams (x, y) of the data:
         logits = one_hot(x) @ W  # (T, V) @ (V, V): row x of W for each bigram
@@ -75,8 +88,9 @@ def bigram_loss(W, freq, reg):
     whatever the corpus size. tests/test_model.py checks loss and gradient against the
     one-hot form.
     """
-    nll = -(freq * W.log_softmax(1)).sum()  # (V, V) * (V, V) -> ()
-    return nll + reg * (W**2).mean(), nll
+    nll = -(freq * W.log_softmax(1)).sum()  # (C, V) * (C, V) -> ()
+    penalty = (W**2).mean() if size is None or size == W.numel() else ((W**2).sum() + outside_sq) / size
+    return nll + reg * penalty, nll
 
 
 class LogRow(NamedTuple):
@@ -89,8 +103,17 @@ class LogRow(NamedTuple):
     kl: float  # KL(train's row frequencies || softmax(W)) over train contexts: the NLL above the floor
 
 
-def train(N_train, N_val, seed, steps, lr, reg):
-    """Full-batch gradient descent on W, as in the lecture; returns W (V, V) float32 and the log.
+def train(N_train, N_val, seed, steps, lr, reg, contexts=None, n_contexts=None):
+    """Full-batch gradient descent on W, as in the lecture; returns W (n_contexts, V) float32 and the log.
+
+    N_train and N_val (C, V) count the next characters after the sorted contexts (C,) of the
+    counts table (by default the bigram model's: every character, C = V); W has a row for each
+    of the n_contexts = V**(order - 1) contexts (by default C), and
+    one_hot(context) @ W is its row. A row whose context the table lacks gets no gradient
+    from the NLL, only from the L2 penalty, which scales it by d = 1 - 2 lr reg / W.numel()
+    each step: so only the table's rows are trained, O(C * V) a step, and the others are
+    their initial values times d**steps. A context never seen in train thus keeps what the
+    initial draw and the penalty leave it, where add-alpha smoothing gives it the uniform row.
 
     W starts from the lecture's draw (init_weights) and trains in float64: the loss is
     convex in W, so the kernels' last-bit differences stay near 1e-15 through training
@@ -109,36 +132,47 @@ def train(N_train, N_val, seed, steps, lr, reg):
     """
     import torch
 
-    W = torch.tensor(init_weights(len(N_train), seed), dtype=torch.float64, requires_grad=True)
-    freq_train = torch.as_tensor(N_train / N_train.sum())  # (V, V) float64
+    V = N_train.shape[1]
+    contexts = np.arange(len(N_train)) if contexts is None else contexts
+    n_contexts = len(N_train) if n_contexts is None else n_contexts
+    W0 = init_weights((n_contexts, V), seed).astype(np.float64)  # (n_contexts, V)
+    W = torch.tensor(W0[contexts], requires_grad=True)  # (C, V): the rows the table trains
+    outside = np.ones(n_contexts, dtype=bool)
+    outside[contexts] = False
+    outside_sq = float((W0[outside] ** 2).sum())  # their share of sum(W**2), scaled by d**2 a step
+    decay = 1 - 2 * lr * reg / W0.size
+    freq_train = torch.as_tensor(N_train / N_train.sum())  # (C, V) float64
     freq_val = torch.as_tensor(N_val / N_val.sum()) if N_val.sum() else None
     floor = evaluation.nll(counting.frequencies(N_train), N_train)  # the counts model's train NLL at alpha = 0
     log = []
     for step in range(steps + 1):
-        loss, train_nll = bigram_loss(W, freq_train, reg)
+        loss, train_nll = bigram_loss(W, freq_train, reg, outside_sq, W0.size)
         if not torch.isfinite(loss):
             raise FloatingPointError(f"the loss is {loss.item()} at step {step}")
         with torch.no_grad():
-            val_nll = None if freq_val is None else bigram_loss(W, freq_val, reg)[1].item()
+            val_nll = None if freq_val is None else bigram_loss(W, freq_val, reg, outside_sq, W0.size)[1].item()
         log.append(LogRow(step, loss.item(), train_nll.item(), val_nll, train_nll.item() - floor))
         if step == steps:
             break
         W.grad = None
         loss.backward()
         W.data += -lr * W.grad
-    return W.detach().numpy().astype(np.float32), log
+        outside_sq *= decay**2
+    W_all = W0 * decay**steps
+    W_all[contexts] = W.detach().numpy()
+    return W_all.astype(np.float32), log
 
 
-def reg_curve(N_train, N_val, regs, seed, steps, lr):
+def reg_curve(N_train, N_val, regs, seed, steps, lr, contexts=None, n_contexts=None):
     """(reg, train NLL, val NLL) of the network trained from the same init with each reg.
 
-    Training from counts makes each point cost O(steps * V^2). A reg at which training
+    Training from counts makes each point cost O(steps * C * V). A reg at which training
     diverges gives (reg, None, None).
     """
     curve = []
     for reg in regs:
         try:
-            last = train(N_train, N_val, seed=seed, steps=steps, lr=lr, reg=reg)[1][-1]
+            last = train(N_train, N_val, seed, steps, lr, reg, contexts, n_contexts)[1][-1]
         except FloatingPointError:
             curve.append((reg, None, None))
         else:

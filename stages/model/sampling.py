@@ -22,25 +22,31 @@ def exponentials(mt19937, n, dtype):
     return np.array([-math.log1p(-x) for x in u.tolist()]).astype(dtype)
 
 
-def sample(P, itos, num, max_len, seed):
-    """`num` names drawn from P (V, V) by the lecture's loop, each at most max_len characters.
+def sample(P, itos, num, max_len, seed, order=2):
+    """`num` names drawn from P by the lecture's loop, each at most max_len characters.
 
-    The lecture seeds g = torch.Generator().manual_seed(seed) and, from ix = 0, draws
+    P[c] is the (V,) row of probabilities after context c (stages/model/corpus.py): a
+    (V**(order - 1), V) array, or any object indexed the same way. The lecture seeds
+    g = torch.Generator().manual_seed(seed) and, from ix = 0, draws
     ix = torch.multinomial(P[ix], num_samples=1, replacement=True, generator=g) until ix is 0
-    again (the boundary); here max_len characters also end a name. For one sample, torch's
-    CPU kernel races exponentials: q = V draws of Exp(1) from g, ix = argmax(P[ix] / q). This
-    runs the same race on the same MT19937 stream (torch seeds it with the low 32 bits of
-    seed), so the names are torch's, and the sample stage saves the second that `import torch`
-    takes; tests/test_model.py checks every draw against torch.multinomial itself.
+    again (the boundary); here max_len characters also end a name, and the context is the last
+    order - 1 characters, starting from boundaries. For one sample, torch's CPU kernel races
+    exponentials: q = V draws of Exp(1) from g, ix = argmax(P[ix] / q). This runs the same race
+    on the same MT19937 stream (torch seeds it with the low 32 bits of seed), so the names are
+    torch's, and the sample stage saves the second that `import torch` takes;
+    tests/test_model.py checks every draw against torch.multinomial itself.
     """
     mt19937 = np.random.RandomState(seed & 0xFFFFFFFF)
+    V, contexts = len(itos), len(itos) ** (order - 1)
     names = []
     for _ in range(num):
-        out, ix = [], 0
+        out, context = [], 0
         while len(out) < max_len:
-            ix = int(np.argmax(P[ix] / exponentials(mt19937, len(P), P.dtype)))  # (V,) / (V,)
+            p = P[context]  # (V,)
+            ix = int(np.argmax(p / exponentials(mt19937, V, p.dtype)))  # (V,) / (V,)
             if ix == 0:
                 break
             out.append(itos[ix])
+            context = (context * V + ix) % contexts  # drop the oldest character, add ix
         names.append("".join(out))
     return names
