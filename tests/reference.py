@@ -55,7 +55,7 @@ def bigrams(words, itos):
 
 def loss(W, xs, ys, reg):
     """The lecture's forward pass: one-hot @ W, exp, normalise, mean -log p + reg * mean(W**2)."""
-    xenc = F.one_hot(xs, num_classes=W.shape[0]).float()
+    xenc = F.one_hot(xs, num_classes=W.shape[0]).to(W.dtype)
     logits = xenc @ W
     counts = logits.exp()
     probs = counts / counts.sum(1, keepdims=True)
@@ -112,3 +112,51 @@ def top_bigrams(words):
             b[(ch1, ch2)] = b.get((ch1, ch2), 0) + 1
     itos = vocab(words)
     return sorted(b.items(), key=lambda kv: (-kv[1], itos.index(kv[0][0]), itos.index(kv[0][1])))
+
+
+def ngrams(words, itos, order):
+    """The lecture's loop with a longer context: each word padded with order - 1 '.' in front and one
+    behind, every window of `order` characters; returns the (context index, next index) of each."""
+    stoi = {s: i for i, s in enumerate(itos)}
+    xs, ys = [], []
+    for w in words:
+        chs = ["."] * (order - 1) + list(w) + ["."]
+        for i in range(order - 1, len(chs)):
+            context = 0
+            for ch in chs[i - order + 1 : i]:
+                context = context * len(itos) + stoi[ch]
+            xs.append(context)
+            ys.append(stoi[chs[i]])
+    return torch.tensor(xs, dtype=torch.int64), torch.tensor(ys, dtype=torch.int64)
+
+
+def train_order(words, itos, order, seed, steps, lr, reg):
+    """The lecture's training loop on one-hot contexts: W (V**(order - 1), V), in float64."""
+    xs, ys = ngrams(words, itos, order)
+    g = torch.Generator().manual_seed(seed)
+    W = torch.randn((len(itos) ** (order - 1), len(itos)), generator=g).double().requires_grad_()
+    for _ in range(steps):
+        out = loss(W, xs, ys, reg)
+        W.grad = None
+        out.backward()
+        W.data += -lr * W.grad
+    return W.detach()
+
+
+def sample_order(P, itos, order, num, seed, max_len=100):
+    """The lecture's sampling loop, keeping the last order - 1 characters as the context; P (V**(order-1), V)."""
+    g = torch.Generator().manual_seed(seed)
+    V, names = len(itos), []
+    for _ in range(num):
+        out, context = [], [0] * (order - 1)
+        while len(out) < max_len:
+            row = 0
+            for ix in context:
+                row = row * V + ix
+            ix = torch.multinomial(P[row], num_samples=1, replacement=True, generator=g).item()
+            if ix == 0:
+                break
+            out.append(itos[ix])
+            context = (context + [ix])[1:]
+        names.append("".join(out))
+    return names

@@ -79,6 +79,13 @@ def test_lowercase_false_keeps_case(tmp_path):
     assert json.loads((tmp_path / "out/vocab.json").read_text()) == [".", "A", "a", "b", "n", "o"]
 
 
+def test_an_order_whose_w_would_not_fit_is_refused_before_any_work(tmp_path):
+    (tmp_path / "names.txt").write_text("abcdefghijklmnopqrstuvwxyz\n" * 10)
+    done = run_stage(tmp_path, "prepare", "out", prepare={"names_file": "names.txt"}, model={"order": 6})
+    assert_clean_error(done, "model.order = 6", "V = 27", "387,420,489 cells", "50,000,000")
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_split_that_leaves_train_empty(tmp_path):
     done = prepare(tmp_path, b"anna\nbob\n", val_frac=0.5, test_frac=0.4)
     assert_clean_error(done, "names.txt: 2 names leave none for train", "prepare.val_frac", "prepare.test_frac")
@@ -103,6 +110,9 @@ BAD_VALUES = [
     ("prepare", "lowercase", "maybe"),
     ("prepare", "lowercase", 1),
     ("smooth", "alpha", -1),
+    ("model", "order", 0),
+    ("model", "order", 2.5),
+    ("model", "order", 11),
     ("score", "names", "emma"),
     ("score", "names", ["emma", ""]),
     ("score", "names", ["mary.ann"]),

@@ -1,0 +1,186 @@
+"""Longer contexts (model.order): counts, P, NLL, the network and sampling against the lecture's
+loops with order - 1 boundaries in front of every word (tests/reference.py)."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stages.model import corpus, counting, evaluation, models, network, sampling
+from tests import reference
+
+WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia", "ella", "ema", "liv"]
+HELD_OUT = ["emily", "ava", "lia", "zoe"]
+ORDERS = [1, 2, 3, 4]
+
+
+def table(words, itos, order, also=()):
+    """(contexts (C,), N (C, V)) as the count stage builds them, over words and the `also` splits."""
+    pairs = [corpus.contexts(w, itos, order) for w in (words, *also)]
+    contexts = np.unique(np.concatenate([ctx for ctx, _ in pairs]))
+    return contexts, counting.count_table(*pairs[0], contexts, len(itos))
+
+
+def reference_counts(words, itos, order):
+    """N over every one of the V**(order - 1) contexts, by the padded loop."""
+    xs, ys = reference.ngrams(words, itos, order)
+    N = torch.zeros((len(itos) ** (order - 1), len(itos)), dtype=torch.int64)
+    for x, y in zip(xs.tolist(), ys.tolist(), strict=True):
+        N[x, y] += 1
+    return N.numpy()
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_counts_are_the_padded_loop_over_the_contexts_that_occur(order):
+    itos = corpus.build_vocab(WORDS + HELD_OUT)
+    contexts, N = table(WORDS, itos, order, also=[HELD_OUT])
+    full = reference_counts(WORDS, itos, order)
+    assert np.array_equal(N, full[contexts])
+    assert full.sum() == N.sum() == sum(len(w) + 1 for w in WORDS)  # len(name) + 1 predictions at every order
+    held_out = set(reference.ngrams(HELD_OUT, itos, order)[0].tolist())
+    assert set(contexts.tolist()) == set(np.flatnonzero(full.sum(1)).tolist()) | held_out
+    labels = corpus.context_labels(contexts, itos, order)
+    assert all(len(label) == order - 1 for label in labels) and labels == sorted(labels)
+    parsed, parsed_order = corpus.parse_contexts(labels, itos)
+    assert np.array_equal(parsed, contexts) and parsed_order == order
+
+
+def test_order_3_contexts_by_hand():
+    itos = corpus.build_vocab(["ab"])
+    ctx, nxt = corpus.contexts(["ab"], itos, 3)
+    assert [(label, itos[n]) for label, n in zip(corpus.context_labels(ctx, itos, 3), nxt, strict=True)] == [
+        ("..", "a"),
+        (".a", "b"),
+        ("ab", "."),
+    ]
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_p_and_nll_are_the_lecture_model_at_every_order(order):
+    itos = corpus.build_vocab(WORDS + HELD_OUT)
+    contexts, N_train = table(WORDS, itos, order, also=[HELD_OUT])
+    _, N_val = table(HELD_OUT, itos, order, also=[WORDS])
+    P = counting.smooth(N_train, alpha=1)
+    full = reference.probabilities(torch.as_tensor(reference_counts(WORDS, itos, order)), 1)
+    assert np.array_equal(P, full[contexts].numpy())
+    rows = models.CountsRows(P, contexts)
+    unseen = np.setdiff1d(np.arange(len(itos) ** (order - 1)), contexts)
+    assert np.array_equal(rows[np.arange(len(itos) ** (order - 1))], full.numpy())  # unseen rows: uniform, 1/V
+    assert len(unseen) == 0 or np.allclose(rows[unseen], 1 / len(itos))
+    for words, N in [(WORDS, N_train), (HELD_OUT, N_val)]:
+        xs, ys = reference.ngrams(words, itos, order)
+        expected = math.fsum(-math.log(float(full[x, y])) for x, y in zip(xs.tolist(), ys.tolist(), strict=True))
+        assert evaluation.nll(P, N) == pytest.approx(expected / len(xs), rel=1e-9)
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_loss_and_gradient_equal_the_one_hot_network_at_every_order(order):
+    itos = corpus.build_vocab(WORDS)
+    contexts, N = table(WORDS, itos, order)
+    full = torch.randn((len(itos) ** (order - 1), len(itos)), generator=torch.Generator().manual_seed(3)).double()
+    W_ref, W_ours = full.clone().requires_grad_(), full[contexts].clone().requires_grad_()
+    one_hot = reference.loss(W_ref, *reference.ngrams(WORDS, itos, order), reg=0.1)
+    one_hot.backward()
+    outside = np.ones(len(full), dtype=bool)
+    outside[contexts] = False
+    ours, _ = network.bigram_loss(
+        W_ours, torch.as_tensor(N / N.sum()), 0.1, float((full[outside] ** 2).sum()), full.numel()
+    )
+    ours.backward()
+    assert ours.item() == pytest.approx(one_hot.item(), rel=1e-12)
+    assert torch.allclose(W_ours.grad, W_ref.grad[contexts], rtol=0, atol=1e-12)
+    assert torch.allclose(W_ref.grad[outside], 2 * 0.1 * full[outside] / full.numel())  # only the penalty
+
+
+@pytest.mark.parametrize("order", [1, 3, 4])
+def test_train_follows_the_one_hot_loop_at_every_order(order):
+    itos = corpus.build_vocab(WORDS + HELD_OUT)
+    contexts, N_train = table(WORDS, itos, order, also=[HELD_OUT])
+    _, N_val = table(HELD_OUT, itos, order, also=[WORDS])
+    n = len(itos) ** (order - 1)
+    W, log = network.train(N_train, N_val, seed=5, steps=30, lr=10, reg=0.05, contexts=contexts, n_contexts=n)
+    expected = reference.train_order(WORDS, itos, order, seed=5, steps=30, lr=10, reg=0.05)
+    assert W.shape == (n, len(itos))
+    assert np.allclose(W, expected.numpy(), atol=1e-5)  # unseen contexts too: init times the penalty's decay
+    probs = torch.softmax(torch.as_tensor(W, dtype=torch.float64), 1)
+    for words, nll in [(WORDS, log[-1].train_nll), (HELD_OUT, log[-1].val_nll)]:
+        xs, ys = reference.ngrams(words, itos, order)
+        assert nll == pytest.approx(-probs[xs, ys].log().mean().item(), abs=1e-5)
+
+
+def test_sampling_at_order_3_draws_what_torch_multinomial_draws():
+    itos = corpus.build_vocab(WORDS)
+    full = reference.probabilities(torch.as_tensor(reference_counts(WORDS, itos, 3)), 0.1)  # (V**2, V)
+    for seed in [0, 1, 2147483647]:
+        ours = sampling.sample(full.numpy(), itos, num=25, max_len=30, seed=seed, order=3)
+        assert ours == reference.sample_order(full, itos, 3, num=25, seed=seed, max_len=30)
+
+
+def test_the_counts_model_samples_unseen_contexts_from_the_uniform_row():
+    itos = corpus.build_vocab(WORDS)
+    contexts, N = table(WORDS, itos, 3)
+    rows = models.CountsRows(counting.smooth(N, alpha=1), contexts)
+    full = reference.probabilities(torch.as_tensor(reference_counts(WORDS, itos, 3)), 1)
+    assert sampling.sample(rows, itos, 20, 30, 7, order=3) == sampling.sample(full.numpy(), itos, 20, 30, 7, order=3)
+
+
+alphabets = st.lists(st.sampled_from("abcdefghxyzé"), min_size=1, max_size=6, unique=True)
+
+
+@st.composite
+def corpora(draw):
+    alphabet = draw(alphabets)
+    return draw(st.lists(st.text(alphabet=alphabet, min_size=1, max_size=8), min_size=1, max_size=15))
+
+
+@settings(max_examples=150, deadline=None)
+@given(corpora(), st.integers(1, 5))
+def test_counts_at_any_order_equal_the_padded_loop(words, order):
+    itos = corpus.build_vocab(words)
+    contexts, N = table(words, itos, order)
+    full = reference_counts(words, itos, order)
+    assert np.array_equal(N, full[contexts]) and not full[np.setdiff1d(np.arange(len(full)), contexts)].any()
+    assert N.sum() == sum(len(w) + 1 for w in words)
+
+
+def test_the_pipeline_at_order_3(tmp_path):
+    import json
+
+    import pandas as pd
+    import vl_convert
+
+    from tests.conftest import Repo
+
+    repo = Repo(tmp_path / "project")
+    repo.set_params(model={"order": 3})
+    repo.dvc("repro")
+    p = repo.params()
+    itos = json.loads(repo.read("data/prepared/vocab.json"))
+    split = {s: repo.read(f"data/prepared/{s}.txt").split() for s in ("train", "val", "test")}
+    counts = pd.read_csv(repo.path / "data/counts/train.csv", index_col=0, keep_default_na=False)
+    contexts, order = corpus.parse_contexts(list(counts.index), itos)
+    assert order == 3 and list(counts.columns) == itos
+    full = reference_counts(split["train"], itos, 3)
+    assert np.array_equal(counts.to_numpy(), full[contexts])
+    P = reference.probabilities(torch.as_tensor(full), p["smooth"]["alpha"])  # (V**2, V), unseen rows uniform
+    metrics = json.loads(repo.read("metrics/eval.json"))
+    for s, words in split.items():
+        xs, ys = reference.ngrams(words, itos, 3)
+        expected = math.fsum(-math.log(float(P[x, y])) for x, y in zip(xs.tolist(), ys.tolist(), strict=True))
+        assert metrics["counts"][s]["nll"] == pytest.approx(expected / len(xs), rel=1e-6)
+    W = pd.read_csv(repo.path / "data/W.csv", index_col=0, keep_default_na=False)
+    assert W.shape == (len(itos) ** 2, len(itos))
+    drawn = repo.read("data/samples/counts.txt").splitlines()
+    cfg = p["sample"]
+    assert drawn == reference.sample_order(P, itos, 3, cfg["num"], cfg["seed"], max_len=cfg["max_len"])
+    assert all(len(bigram) == 3 for bigram in pd.read_csv(repo.path / "plots/score.csv", keep_default_na=False).bigram)
+    shown = json.loads(repo.dvc("plots", "show", "--json").stdout)
+    assert not shown.get("errors")
+    for title, (plot, *_) in shown["data"].items():
+        if plot["type"] == "vega":
+            assert vl_convert.vegalite_to_png(plot["content"]).startswith(b"\x89PNG"), title
+    heatmap = [len(plot[0]["content"]["data"]["values"]) for t, plot in shown["data"].items() if t.startswith("P,")]
+    assert heatmap == [len(itos) * len(itos)]  # the V most frequent contexts, not V**2 rows
