@@ -73,14 +73,17 @@ def stage_commands(repo):
     }
 
 
-def pipeline(tmp, size, corpus, repeat):
-    """({row: (seconds, peak MB)} for each stage and both repros, the stages the alpha repro ran)."""
+def pipeline(tmp, size, corpus, repeat, order=None):
+    """({row: (seconds, peak MB)} for each stage and both repros, the stages the alpha repro ran),
+    at params.yaml's model.order or at `order`."""
     repro, repros, repo = shlex.join([sys.executable, "-m", "dvc", "repro"]), [], None
     for i in range(repeat):  # a fresh copy for each cold repro; the stages run in the last one
         if repo is not None:
             shutil.rmtree(repo.path.parent)
         repo = Repo(tmp / f"{size}x-{i}" / "project")
         shutil.copyfile(corpus, repo.path / CORPUS)
+        if order is not None:
+            repo.set_params(model={"order": order})
         commands = stage_commands(repo)
         if sorted(ran(cold := measure(repro + " --force", repo.path, repo.env))) != sorted(commands):
             fail(f"a cold dvc repro ran {ran(cold)}, dvc.yaml has {list(commands)}\n{cold[2]}")
@@ -120,7 +123,7 @@ def number(x, ratio=False):
 def table(label, ours, steps, total):
     """Each stage against the lecture's steps "X" and "X: ..." for stage X, lecture steps of no stage,
     then the repros against the lecture's whole process."""
-    theirs = {"cold repro": total, "alpha repro": total}
+    theirs = {} if total is None else {"cold repro": total, "alpha repro": total}
     for step, t in steps.items():
         theirs[step.split(":")[0]] = theirs.get(step.split(":")[0], 0) + t
     rows = []
@@ -145,6 +148,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="1x only")
     parser.add_argument("--repeat", type=int, default=3, help="best of this many runs of each of ours (default 3)")
     parser.add_argument("--lecture-max", type=int, default=300_000, help="most names the lecture's code runs on")
+    parser.add_argument("--order", type=int, default=4, help="also time the pipeline at this model.order (0: don't)")
     args = parser.parse_args()
     version = importlib.metadata.version
     print(
@@ -165,6 +169,9 @@ def main():
             ours, alpha_ran = pipeline(Path(tmp), size, corpus, args.repeat)
             steps, total, scale = lecture(Path(tmp), corpus, args.lecture_max)
             rows += table(f"{size}x" + "*" * (scale != 1), ours, steps, total)
+            if args.order:  # the lecture's code has no longer context to compare with
+                at_order, _ = pipeline(Path(tmp), size, corpus, 1, order=args.order)
+                rows += table(f"{size}x", {f"order {args.order}: {r}": t for r, t in at_order.items()}, {}, None)
             notes[f"alpha repro: smooth.alpha halved, reran {', '.join(alpha_ran)}"] = None
             if scale != 1:
                 notes[

@@ -128,7 +128,7 @@ def train(N_train, N_val, seed, steps, lr, reg, contexts=None, n_contexts=None):
     gradients and lag, and the L2 penalty keeps a gap however long it trains, pulling W
     towards 0, the uniform model: with reg > 0 the network is a smoothed counts model.
     The log has one LogRow per step, 0..steps.
-    Raises FloatingPointError when the loss stops being finite.
+    Raises FloatingPointError when the loss stops being finite, or W outgrows float32.
     """
     import torch
 
@@ -160,7 +160,11 @@ def train(N_train, N_val, seed, steps, lr, reg, contexts=None, n_contexts=None):
         outside_sq *= decay**2
     W_all = W0 * decay**steps
     W_all[contexts] = W.detach().numpy()
-    return W_all.astype(np.float32), log
+    with np.errstate(over="ignore"):
+        W_all = W_all.astype(np.float32)
+    if not np.isfinite(W_all).all():  # float64 kept the loss finite, but the weights outgrew float32
+        raise FloatingPointError(f"the weights pass float32's range after {steps} steps")
+    return W_all, log
 
 
 def reg_curve(N_train, N_val, regs, seed, steps, lr, contexts=None, n_contexts=None):
