@@ -3,8 +3,6 @@ train's as a labelled heatmap and its n-grams, most common first."""
 
 import os
 
-import numpy as np
-
 from stages import files, params, plots
 from stages.model import corpus, counting
 
@@ -16,7 +14,7 @@ def main(prepared_dir, counts_dir, heatmap_png, top_bigrams_csv):
         split: corpus.contexts(files.read_lines(os.path.join(prepared_dir, f"{split}.txt")), itos, order)
         for split in files.SPLITS
     }
-    contexts = np.unique(np.concatenate([ctx for ctx, _ in pairs.values()]))  # (C,) those that occur in some split
+    contexts = counting.occurring([ctx for ctx, _ in pairs.values()], len(itos) ** (order - 1))  # (C,) in some split
     counts = {split: counting.count_table(ctx, nxt, contexts, V=len(itos)) for split, (ctx, nxt) in pairs.items()}
     labels = corpus.context_labels(contexts, itos, order)
 

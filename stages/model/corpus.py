@@ -59,20 +59,23 @@ def encode(names, itos):
 
 
 def contexts(names, itos, order):
-    """(context, next) (T,) int64 of every prediction in the names, T = sum(len(name) + 1).
+    """(context, next) (T,) int32 of every prediction in the names, T = sum(len(name) + 1).
 
     From the stream '.name1.name2...' of encode: the target at t has as its j-th previous
     character the token at t - j while that is still inside its own name (or its starting
     boundary), and the boundary before that.
     """
-    ix = encode(names, itos).astype(np.int64)  # (S,)
-    V, t = len(itos), np.arange(1, len(ix))  # every position but the first is a target
-    boundaries = np.where(ix == 0, np.arange(len(ix)), 0)
-    start = np.maximum.accumulate(boundaries)[t - 1]  # (T,) the boundary that starts each target's name
-    ctx = np.zeros(len(t), dtype=np.int64)
+    ix = encode(names, itos)  # (S,) int32; contexts fit too, under W's cell budget
+    if order == 2:  # the previous token is always inside the name, or its starting boundary
+        return ix[:-1], ix[1:]
+    pos = np.arange(len(ix), dtype=np.int32)
+    start = np.maximum.accumulate(np.where(ix == 0, pos, 0))[:-1]  # (T,) the boundary starting each target's name
+    t = pos[1:]  # every position but the first is a target
+    ctx = np.zeros(len(t), dtype=np.int32)
     for j in range(order - 1, 0, -1):  # oldest first: the most significant digit
-        ctx = ctx * V + np.where(t - j >= start, ix[np.maximum(t - j, 0)], 0)
-    return ctx, ix[t]
+        ctx *= len(itos)
+        ctx += np.where(t - j >= start, ix[np.maximum(t - j, 0)], 0)
+    return ctx, ix[1:]
 
 
 def context_labels(ctx, itos, order):

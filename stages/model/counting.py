@@ -13,8 +13,17 @@ def count_table(ctx, nxt, contexts, V):
     The rows are the contexts that occur (in some split), not all V**(order - 1) of them: a
     context absent from the table counts nothing. At order 2 the table is count_bigrams' N.
     """
-    rows = np.searchsorted(contexts, ctx)  # (T,) each prediction's row
-    return np.bincount(rows * V + nxt, minlength=len(contexts) * V).reshape(len(contexts), V)
+    every = len(contexts) == contexts[-1] + 1  # contexts is 0..C-1, as at order 2: a context is its row
+    rows = ctx if every else np.searchsorted(contexts, ctx)  # (T,) each prediction's row
+    return np.bincount(rows.astype(np.int64) * V + nxt, minlength=len(contexts) * V).reshape(len(contexts), V)
+
+
+def occurring(ctxs, n_contexts):
+    """The sorted contexts (C,) that occur in any of the arrays ctxs, out of n_contexts."""
+    present = np.zeros(n_contexts, dtype=bool)
+    for ctx in ctxs:
+        present[ctx] = True
+    return np.flatnonzero(present)
 
 
 def top_bigrams(N, labels, itos):
