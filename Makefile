@@ -1,5 +1,5 @@
 # make repro: set up .venv and run the pipeline; make test: set up .venv and run the tests;
-# make lint: ruff's checks and formatting, as CI runs them.
+# make lint: ruff's checks and formatting, as CI runs them; make plots: the plots page, offline.
 # PYTHON: the Python that creates .venv, e.g. make repro PYTHON=python3.12
 PYTHON ?= python3
 # TORCH_INDEX: an index to install torch from first; Linux users who want the CPU build (not
@@ -14,13 +14,16 @@ PIP := $(VENV)/bin/python -m pip install --quiet --disable-pip-version-check
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export DVC_NO_ANALYTICS := 1
 
-.PHONY: repro test lint
+.PHONY: repro test lint plots
 
 repro: $(VENV)/installed
 	dvc repro
 
 test: $(VENV)/installed
 	python -m pytest
+
+plots: $(VENV)/installed
+	python -m tools.plots_page
 
 lint: $(VENV)/installed
 	ruff check .

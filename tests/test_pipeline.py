@@ -291,8 +291,8 @@ def test_plots_show_every_plot_with_data_and_every_spec_renders(built):
     rows = {title: len(plot[0]["content"]["data"]["values"]) for title, plot in data.items()}
     assert rows == {
         "P, the counts model": V * V,
-        "softmax(W) next to P — gradient descent approaches the counts": V * V,
-        "Loss per step": 2 * (built.p["train_nn"]["steps"] + 1),  # train and val, one line each
+        "softmax(W) − P — gradient descent approaches the counts, rare rows lag": V * V,
+        "Loss per step": built.p["train_nn"]["steps"] + 1,
         "The 30 most common bigrams in train": len(pd.read_csv(built.path / "plots/top_bigrams.csv")),
         "Names scored bigram by bigram — the NLL of each bigram under each model": sum(
             len(name) + 1 for name in built.p["score"]["names"]
@@ -300,10 +300,20 @@ def test_plots_show_every_plot_with_data_and_every_spec_renders(built):
         "Smoothing — NLL of the counts model against smooth.alpha": len(pd.read_csv(built.path / "plots/alpha.csv")),
         "Regularisation — NLL of the network against train_nn.reg": len(pd.read_csv(built.path / "plots/reg.csv")),
     }
+    svgs = {}
     for title, (plot,) in data.items():
         assert plot["content"]["title"] == title or plot["content"]["title"]["text"] == title
         png = vl_convert.vegalite_to_png(plot["content"])
         assert png.startswith(b"\x89PNG") and len(png) > 20_000, title
+        svgs[title] = vl_convert.vegalite_to_svg(plot["content"])
+    # What each picture must show: both series, the counts model's floor, the chosen values by key.
+    loss = svgs["Loss per step"]
+    assert ">train<" in loss and ">val<" in loss and "counts model: " in loss
+    for key, title in [("smooth.alpha", "Smoothing"), ("train_nn.reg", "Regularisation")]:
+        (svg,) = [s for t, s in svgs.items() if t.startswith(title)]
+        section, name = key.split(".")
+        value = built.p[section][name]
+        assert ">train<" in svg and ">val<" in svg and f"{key} = {value:g}" in svg, key
 
 
 def test_the_heatmap_png_is_sized_for_every_cell(built):
