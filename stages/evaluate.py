@@ -42,12 +42,15 @@ def main(counts_dir, P_csv, W_csv, eval_json, probs_csv):
                     file=sys.stderr,
                 )
     files.write_json(eval_json, metrics)
-    shown = counting.most_frequent_rows(counts["train"], len(itos))  # all V at order 2
-    files.write_table(
-        probs_csv,
-        ["prev", "next", "P", "softmax_W"],
-        [(labels[i], itos[j], float(P[i, j]), float(probs["nn"][i, j])) for i in shown for j in range(len(itos))],
-    )
+    rows = counting.most_frequent_rows(counts["train"], min(len(itos), counting.SHOWN))  # all V at order 2
+    columns = counting.shown_columns(counts["train"])  # all V when V <= counting.SHOWN
+    table = [(labels[i], itos[j], float(P[i, j]), float(probs["nn"][i, j])) for i in rows for j in columns]
+    if len(columns) < len(itos):  # the other characters' probability, summed
+        rest = [
+            (labels[i], "…", float(1 - P[i, columns].sum()), float(1 - probs["nn"][i, columns].sum())) for i in rows
+        ]
+        table += rest
+    files.write_table(probs_csv, ["prev", "next", "P", "softmax_W"], table)
 
 
 if __name__ == "__main__":

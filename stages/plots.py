@@ -1,5 +1,7 @@
 """Pictures only a PNG can show: the lecture's labelled heatmap of the bigram counts."""
 
+import numpy as np
+
 from stages import files
 from stages.model import counting
 
@@ -7,35 +9,40 @@ from stages.model import counting
 def count_heatmap(path, N, labels, itos):
     """Cells of N (C, V) drawn with their n-gram and count, as in the lecture's figure.
 
-    At most V rows, so the figure stays square: every context when there are that few (the
-    bigram model's V), else the V most frequent in train.
+    At most counting.SHOWN rows and columns, so the figure stays readable and a few thousand
+    pixels a side for any alphabet: every context and character when there are that few (the
+    bigram model of 27 characters), else the most frequent ones, the other characters summed
+    in a last column '…'; the title says which.
     """
     import matplotlib
     from matplotlib.figure import Figure  # not pyplot: no GUI backend, no global figure to close
 
     V = len(itos)
-    rows = counting.most_frequent_rows(N, V)
-    size = max(8, 0.6 * V)  # the lecture's 16 inches fit V = 27; grow with the vocabulary
-    height = size / V * len(rows)
+    rows = counting.most_frequent_rows(N, min(V, counting.SHOWN))
+    columns = counting.shown_columns(N)
+    cells = N[rows][:, columns]  # (rows, columns)
+    names = [itos[j] for j in columns]
+    if len(columns) < V:  # the other characters, summed in one column
+        cells = np.column_stack([cells, N[rows].sum(1) - cells.sum(1)])
+        names.append("…")
+    size = max(8, 0.6 * len(names))  # the lecture's 16 inches fit V = 27
+    height = size / len(names) * len(rows)
     fig = Figure(figsize=(size, height + 0.5))
     ax = fig.add_axes((0, 0, 1, height / (height + 0.5)))  # fixed margins: drawn once, no tight bbox pass
-    ax.imshow(N[rows], cmap="Blues")
+    ax.imshow(cells, cmap="Blues")
     for i, row in enumerate(rows):
-        for j in range(V):  # one label per cell: the n-gram above its count, placed in data coordinates;
+        for j, name in enumerate(names):  # one label per cell: the n-gram above its count, in data coordinates;
             # a figure text, unlike ax.text, needs no clip path to the axes it never leaves
-            fig.text(
-                j,
-                i,
-                f"{labels[row]}{itos[j]}\n{N[row, j]}",
-                ha="center",
-                va="center",
-                color="gray",
-                transform=ax.transData,
-            )
-    if len(rows) == len(N) and len(labels[0]) == 1:
+            text = f"{labels[row]}{name}\n{cells[i, j]}"
+            fig.text(j, i, text, ha="center", va="center", color="gray", transform=ax.transData)
+    if len(rows) == len(N) and len(labels[0]) == 1 and len(names) == V:
         ax.set_title("Bigram counts in train: row = previous character, column = next")
     else:
-        ax.set_title(f"Counts in train: row = the {len(rows)} most frequent of {len(N)} contexts, column = next")
+        what_rows = f"the {len(rows)} most frequent of {len(N)} contexts" if len(rows) < len(N) else "context"
+        what_columns = (
+            f"the {len(columns)} most frequent of {V} characters, the rest in …" if len(columns) < V else "next"
+        )
+        ax.set_title(f"Counts in train: row = {what_rows}, column = {what_columns}")
     ax.axis("off")
     # unhinted glyphs look the same at this size and draw faster; without the "Software"
     # metadata (matplotlib's version) the PNG's bytes depend only on the data, so dvc.lock is stable

@@ -45,6 +45,17 @@ def most_frequent_rows(N, n):
     return np.argsort(-N.sum(1), kind="stable")[:n]
 
 
+SHOWN = 30  # the most rows and columns a picture shows: past that, cells too small to read
+
+
+def shown_columns(N, n=SHOWN):
+    """Indices of N's columns (next characters) to show when only n fit: all if there are no more;
+    else the n - 1 most counted, in vocabulary order, the rest to be summed in one last column."""
+    if N.shape[1] <= n:
+        return np.arange(N.shape[1])
+    return np.sort(np.argsort(-N.sum(0), kind="stable")[: n - 1])
+
+
 def smooth(N, alpha):
     """P (V, V) float32: row-normalised N + alpha. A row with a zero total is uniform, 1/V.
 
