@@ -44,12 +44,11 @@ def main(counts_dir, P_csv, W_csv, eval_json, probs_csv):
     files.write_json(eval_json, metrics)
     rows = counting.most_frequent_rows(counts["train"], min(len(itos), counting.SHOWN))  # all V at order 2
     columns = counting.shown_columns(counts["train"])  # all V when V <= counting.SHOWN
-    table = [(labels[i], itos[j], float(P[i, j]), float(probs["nn"][i, j])) for i in rows for j in columns]
-    if len(columns) < len(itos):  # the other characters' probability, summed
-        rest = [
-            (labels[i], "…", float(1 - P[i, columns].sum()), float(1 - probs["nn"][i, columns].sum())) for i in rows
-        ]
-        table += rest
+    table = []
+    for i in rows:
+        table += [(labels[i], itos[j], float(P[i, j]), float(probs["nn"][i, j])) for j in columns]
+        if len(columns) < len(itos):  # the other characters' probability, summed
+            table.append((labels[i], "…", float(1 - P[i, columns].sum()), float(1 - probs["nn"][i, columns].sum())))
     files.write_table(probs_csv, ["prev", "next", "P", "softmax_W"], table)
 
 

@@ -62,3 +62,27 @@ def test_every_chart_draws_in_a_browser_offline(page, tmp_path):
     assert all(chart.count("<path") >= 10 for chart in charts_drawn)  # bars, cells and lines, not an empty frame
     console = [line for line in done.stderr.splitlines() if ":CONSOLE" in line]
     assert console == [], console
+
+
+def test_a_large_alphabet_keeps_the_pictures_small(tmp_path):
+    """600 characters: a few seconds of repro, a PNG of 30 x 30 cells, at most 30 x 31 heatmap cells to draw."""
+    import random
+
+    import pandas as pd
+    from PIL import Image
+
+    rng = random.Random(1)
+    chars = [chr(0x4E00 + i) for i in range(600)]
+    names = [
+        "".join(rng.choices(chars, [1 / (i + 1) for i in range(600)], k=rng.choice([2, 3, 4]))) for _ in range(5000)
+    ]
+    repo = Repo(tmp_path / "project")
+    repo.write("data/names.txt", "\n".join(names) + "\n")
+    repo.set_params(score={"names": [names[0]]})
+    repo.dvc("repro")
+    with Image.open(repo.path / "plots/counts.png") as image:
+        assert max(image.size) <= 1400  # 30 cells of 0.6 inch at 72 dpi, and the title
+    probs = pd.read_csv(repo.path / "plots/probs.csv", keep_default_na=False)
+    assert len(probs) == 30 * 30 and probs.next.iloc[29] == "…"  # 29 characters and the rest
+    per_row = probs.groupby("prev", sort=False).P.sum()
+    assert per_row.to_numpy() == pytest.approx(1, abs=1e-4)  # the rest's probability is summed, not dropped
