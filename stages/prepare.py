@@ -3,7 +3,7 @@
 import os
 
 from stages import files, params
-from stages.model import corpus, network
+from stages.model import corpus
 
 
 def main(out_dir):
@@ -17,10 +17,10 @@ def main(out_dir):
             f"prepare.val_frac = {cfg['val_frac']} and prepare.test_frac = {cfg['test_frac']}"
         )
     itos = corpus.build_vocab(names)
-    if (cells := len(itos) ** order) > network.MAX_W_CELLS:
+    if (cells := len(itos) ** order) > corpus.MAX_W_CELLS:
         raise files.InputError(
             f"params.yaml: model.order = {order} needs a W of V**{order - 1} x V = {cells:,} cells "
-            f"with V = {len(itos)}, over the budget of {network.MAX_W_CELLS:,}; lower model.order"
+            f"with V = {len(itos)}, over the budget of {corpus.MAX_W_CELLS:,}; lower model.order"
         )
 
     for split, split_names in zip(files.SPLITS, splits, strict=True):

@@ -15,6 +15,10 @@ from decimal import Decimal
 
 import numpy as np
 
+# The network's W has V**(order - 1) x V cells; past this budget an order is refused: 400 MB
+# of float64 to train and a CSV of gigabytes
+MAX_W_CELLS = 5 * 10**7
+
 BOUNDARY = "."
 
 

@@ -30,9 +30,6 @@ def softmax(W):
     return e / e.sum(1, keepdims=True)  # (V, V) / (V, 1)
 
 
-MAX_W_CELLS = 5 * 10**7  # W (V**(order - 1), V) past this is refused: 400 MB of float64 to train, a CSV of gigabytes
-
-
 def init_weights(shape, seed):
     """_init_weights, cached: the regularisation curve trains from the same draw a dozen times."""
     return _init_weights(tuple(shape), seed).copy()
