@@ -73,17 +73,17 @@ def stage_commands(repo):
     }
 
 
-def pipeline(tmp, size, corpus, repeat, order=None):
+def pipeline(tmp, size, corpus, repeat, params=None):
     """({row: (seconds, peak MB)} for each stage and both repros, the stages the alpha repro ran),
-    at params.yaml's model.order or at `order`."""
+    with params.yaml updated by `params` ({section: {key: value}})."""
     repro, repros, repo = shlex.join([sys.executable, "-m", "dvc", "repro"]), [], None
     for i in range(repeat):  # a fresh copy for each cold repro; the stages run in the last one
         if repo is not None:
             shutil.rmtree(repo.path.parent)
         repo = Repo(tmp / f"{size}x-{i}" / "project")
         shutil.copyfile(corpus, repo.path / CORPUS)
-        if order is not None:
-            repo.set_params(model={"order": order})
+        if params:
+            repo.set_params(**params)
         commands = stage_commands(repo)
         if sorted(ran(cold := measure(repro + " --force", repo.path, repo.env))) != sorted(commands):
             fail(f"a cold dvc repro ran {ran(cold)}, dvc.yaml has {list(commands)}\n{cold[2]}")
@@ -114,6 +114,15 @@ def lecture(tmp, corpus, max_names):
         fail(f"benchmarks/lecture.py did not time {missing}; it reported {list(steps)}")
     seconds += (scale - 1) * sum(steps[step] for step in GROWS)
     return {step: t * scale if step in GROWS else t for step, t in steps.items()}, seconds, scale
+
+
+def alphabet_corpus(n, V):
+    """n names over V - 1 characters, a vocabulary of V with the boundary, as a large alphabet's corpus."""
+    rng = random.Random(0)
+    chars = [chr(0x4E00 + i) for i in range(V - 1)]
+    weights = [1 / (i + 1) for i in range(V - 1)]
+    names = ["".join(rng.choices(chars, weights, k=rng.choice([2, 3, 4]))) for _ in range(n)]
+    return "".join(name + "\n" for name in names)
 
 
 def number(x, ratio=False):
@@ -149,6 +158,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=3, help="best of this many runs of each of ours (default 3)")
     parser.add_argument("--lecture-max", type=int, default=300_000, help="most names the lecture's code runs on")
     parser.add_argument("--order", type=int, default=4, help="also time the pipeline at this model.order (0: don't)")
+    parser.add_argument("--alphabets", default="300,1000", help="also time V = these, on 1x as many names ('': don't)")
     args = parser.parse_args()
     version = importlib.metadata.version
     print(
@@ -170,7 +180,7 @@ def main():
             steps, total, scale = lecture(Path(tmp), corpus, args.lecture_max)
             rows += table(f"{size}x" + "*" * (scale != 1), ours, steps, total)
             if args.order:  # the lecture's code has no longer context to compare with
-                at_order, _ = pipeline(Path(tmp), size, corpus, 1, order=args.order)
+                at_order, _ = pipeline(Path(tmp), size, corpus, 1, params={"model": {"order": args.order}})
                 rows += table(f"{size}x", {f"order {args.order}: {r}": t for r, t in at_order.items()}, {}, None)
             notes[f"alpha repro: smooth.alpha halved, reran {', '.join(alpha_ran)}"] = None
             if scale != 1:
@@ -179,6 +189,16 @@ def main():
                     f"{', '.join(GROWS)} and total extrapolated x{scale:.1f}, linearly in bigrams "
                     "(an underestimate: its one-hot training grows faster than linearly)"
                 ] = None
+        for V in [int(v) for v in args.alphabets.split(",") if v]:
+            (corpus := Path(tmp) / f"names-V{V}.txt").write_text(
+                alphabet_corpus(text.count(b"\n"), V), encoding="utf-8"
+            )
+            print(f"V = {V}: dvc repro, cold and after an alpha change; each stage", file=sys.stderr, flush=True)
+            ours, _ = pipeline(Path(tmp), f"V{V}", corpus, 1, params={"score": {"names": []}})  # no emma here
+            rows += table(f"V={V}", ours, {}, None)
+            notes["V=N: as many names as data/names.txt over N - 1 characters (CJK), Zipf-distributed, 2 to 4 long"] = (
+                None
+            )
     header = ["size", "step", "ours (s)", "lecture (s)", "lecture/ours", "peak MB"]
     widths = [max(map(len, column)) for column in zip(header, *rows, strict=False)]
     for row in [header, *rows]:

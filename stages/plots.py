@@ -30,11 +30,13 @@ def count_heatmap(path, N, labels, itos):
     fig = Figure(figsize=(size, height + 0.5))
     ax = fig.add_axes((0, 0, 1, height / (height + 0.5)))  # fixed margins: drawn once, no tight bbox pass
     ax.imshow(cells, cmap="Blues")
+    dark = 0.45 * cells.max()  # past this, Blues is dark enough for white text
     for i, row in enumerate(rows):
         for j, name in enumerate(names):  # one label per cell: the n-gram above its count, in data coordinates;
             # a figure text, unlike ax.text, needs no clip path to the axes it never leaves
             text = f"{labels[row]}{name}\n{cells[i, j]}"
-            fig.text(j, i, text, ha="center", va="center", color="gray", transform=ax.transData)
+            color = "white" if cells[i, j] > dark else "#404040"  # readable on the cell's own blue
+            fig.text(j, i, text, ha="center", va="center", color=color, transform=ax.transData)
     if len(rows) == len(N) and len(labels[0]) == 1 and len(names) == V:
         ax.set_title("Bigram counts in train: row = previous character, column = next")
     else:
