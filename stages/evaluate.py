@@ -44,12 +44,14 @@ def main(counts_dir, P_csv, W_csv, eval_json, probs_csv):
     files.write_json(eval_json, metrics)
     rows = counting.most_frequent_rows(counts["train"], min(len(itos), counting.SHOWN))  # all V at order 2
     columns = counting.shown_columns(counts["train"])  # all V when V <= counting.SHOWN
+    kl = evaluation.kl_rows(P, probs["nn"], counts["train"])  # (C,) each context's share of kl_counts_nn
     table = []
     for i in rows:
-        table += [(labels[i], itos[j], float(P[i, j]), float(probs["nn"][i, j])) for j in columns]
+        table += [(labels[i], itos[j], float(P[i, j]), float(probs["nn"][i, j]), float(kl[i])) for j in columns]
         if len(columns) < len(itos):  # the other characters' probability, summed
-            table.append((labels[i], "…", float(1 - P[i, columns].sum()), float(1 - probs["nn"][i, columns].sum())))
-    files.write_table(probs_csv, ["prev", "next", "P", "softmax_W"], table)
+            rest = (float(1 - P[i, columns].sum()), float(1 - probs["nn"][i, columns].sum()))
+            table.append((labels[i], "…", *rest, float(kl[i])))
+    files.write_table(probs_csv, ["prev", "next", "P", "softmax_W", "kl"], table)
 
 
 if __name__ == "__main__":

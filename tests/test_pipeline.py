@@ -307,6 +307,10 @@ def test_plots_show_every_plot_with_data_and_every_spec_renders(built):
         assert png.startswith(b"\x89PNG") and len(png) > 20_000, title
         svgs[title] = vl_convert.vegalite_to_svg(plot["content"])
     # What each picture must show: both series, the counts model's floor, the chosen values by key.
+    kl = json.loads(built.read("metrics/eval.json"))["kl_counts_nn"]
+    (diff,) = [s for t, s in svgs.items() if t.startswith("softmax(W) − P")]
+    if V <= 30:  # every row shown: the page's KL is the metric
+        assert f"KL(P ‖ softmax(W)) of these rows: {kl:.5f}" in diff
     loss = svgs["Loss per step"]
     assert ">train<" in loss and ">val<" in loss and "counts model: " in loss
     for key, title in [("smooth.alpha", "Smoothing"), ("train_nn.reg", "Regularisation")]:

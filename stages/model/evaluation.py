@@ -41,13 +41,18 @@ def logprobs(rows, ctx, nxt):
 
 def kl(P, Q, N):
     """KL(P || Q) between the rows of two models, averaged over contexts weighted by N's row totals."""
-    weights = N.sum(1) / N.sum()  # (V,) how often each context occurs
+    return float(kl_rows(P, Q, N).sum())  # not a BLAS dot, whose order differs per CPU
+
+
+def kl_rows(P, Q, N):
+    """(C,) each context's share of kl(P, Q, N): its rows' KL times how often it occurs."""
+    weights = N.sum(1) / N.sum()  # (C,) how often each context occurs
     P, Q = P.astype(np.float64), Q.astype(np.float64)
     seen = P > 0  # 0 * log(0 / q) = 0
     terms = np.zeros_like(P)  # (V, V)
     with np.errstate(divide="ignore"):  # p > 0 where q = 0: the divergence is inf
         terms[seen] = P[seen] * (np.log(P[seen]) - np.log(Q[seen]))
-    return float((weights * terms.sum(1)).sum())  # not a BLAS dot, whose order differs per CPU
+    return weights * terms.sum(1)
 
 
 def log_grid(lo, hi, value):
