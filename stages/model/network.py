@@ -75,7 +75,8 @@ def bigram_loss(W, freq, reg, outside_sq=0.0, size=None):
     """(loss, nll) of the network on frequencies freq = N / N.sum(), both torch scalars.
 
     W (C, V) holds the rows of the contexts freq counts; outside_sq is the sum of squares of
-    the rest of the full W, and size its number of cells (by default W is all of it).
+    the rest of the full W, and size its number of cells (by default W is all of it), so
+    that the penalty is reg * mean(W**2) over the full W.
 
     The lecture's one-hot formulation, over the T bigrams (x, y) of the data:
         logits = one_hot(x) @ W  # (T, V) @ (V, V): row x of W for each bigram
@@ -86,7 +87,7 @@ def bigram_loss(W, freq, reg, outside_sq=0.0, size=None):
     one-hot form.
     """
     nll = -(freq * W.log_softmax(1)).sum()  # (C, V) * (C, V) -> ()
-    penalty = (W**2).mean() if size is None or size == W.numel() else ((W**2).sum() + outside_sq) / size
+    penalty = ((W**2).sum() + outside_sq) / (W.numel() if size is None else size)
     return nll + reg * penalty, nll
 
 
