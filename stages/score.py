@@ -84,13 +84,12 @@ def main(names, vocab, P, W, metrics, table):
     cfg = params.load("score")
     itos, probs, order = load(vocab, P, W)
     try:
-        rows = bigram_table(cfg["names"], itos, probs, order)
+        per_name = {name: bigram_table([name], itos, probs, order) for name in cfg["names"]}
     except files.InputError as e:
         raise files.InputError(f"params.yaml: score.names: {e}; list names this corpus can spell, or []") from None
 
-    scores = {
-        name: {model: metrics_of([r for r in rows if r[0] == name], model) for model in probs} for name in cfg["names"]
-    }
+    rows = [row for name in cfg["names"] for row in per_name[name]]
+    scores = {name: {model: metrics_of(name_rows, model) for model in probs} for name, name_rows in per_name.items()}
     files.write_json(metrics, scores)
     columns = ["name", "position", "bigram", *(f"{model}_{x}" for model in probs for x in ("prob", "logprob"))]
     cells = [(*row[:3], *(x if x != -np.inf else None for model in probs for x in row[3][model])) for row in rows]
