@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from tests.conftest import Repo
+from tools.plots_page import CHROMIUM_FLAGS
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -31,20 +32,10 @@ def test_the_page_needs_no_network(page):
 def test_every_chart_draws_in_a_browser_offline(page, tmp_path):
     charts = json.loads(page.dvc("plots", "show", "--json").stdout)["data"]
     vega = [title for title, (plot, *_) in charts.items() if plot["type"] == "vega"]
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-    ]
     done = subprocess.run(
         [
             CHROMIUM,
-            *flags,
+            *CHROMIUM_FLAGS,
             f"--user-data-dir={tmp_path}",
             "--enable-logging=stderr",
             "--v=0",

@@ -9,6 +9,7 @@ PNG stays blank. This writes a page template (DVC's --html-template, which must 
 headless Chromium (Debian's chromium package) also draws the page, offline, into a PNG.
 """
 
+import argparse
 import shutil
 import subprocess
 import sys
@@ -64,18 +65,18 @@ def screenshot(page, png):
 
 
 def main():
-    args = sys.argv[1:]
-    png = None
-    if "--screenshot" in args:
-        at = args.index("--screenshot")
-        png, args = args[at + 1], args[:at] + args[at + 2 :]
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.plots_page", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--screenshot", metavar="PNG", help="also draw the page into this PNG with headless Chromium")
+    known, args = parser.parse_known_args()  # the rest is for dvc plots show
     bundle = vl_convert.javascript_bundle().replace("</script", "<\\/script")  # no early end of the tag
     with tempfile.TemporaryDirectory() as tmp:
         template = Path(tmp) / "offline.html"
         template.write_text(TEMPLATE.format(bundle=bundle), encoding="utf-8")
         done = subprocess.run([sys.executable, "-m", "dvc", "plots", "show", "--html-template", str(template), *args])
-    if done.returncode == 0 and png:
-        screenshot("dvc_plots/index.html", png)
+    if done.returncode == 0 and known.screenshot:
+        screenshot("dvc_plots/index.html", known.screenshot)
     sys.exit(done.returncode)
 
 
