@@ -32,14 +32,9 @@ def probabilities(N, alpha):
 
 
 def nll(P, words, itos):
-    """The lecture's log-likelihood loop, but each term in float64, summed exactly."""
-    stoi = {s: i for i, s in enumerate(itos)}
-    terms = []
-    for w in words:
-        chs = ["."] + list(w) + ["."]
-        for ch1, ch2 in zip(chs, chs[1:]):
-            terms.append(-math.log(float(P[stoi[ch1], stoi[ch2]])))
-    return math.fsum(terms) / len(terms)
+    """The lecture's log-likelihood loop (scores below), but each term in float64, summed exactly."""
+    logprobs = [logprob for _, _, logprob in scores(P, words, itos)]
+    return -math.fsum(logprobs) / len(logprobs)
 
 
 def bigrams(words, itos):
