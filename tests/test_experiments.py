@@ -1,6 +1,7 @@
 """The daily loop through DVC: an experiment read back from `dvc exp show`, and sharing via a remote."""
 
 import json
+import re
 import shutil
 
 from tests.conftest import Repo
@@ -54,3 +55,34 @@ def test_outputs_travel_through_a_remote(tmp_path):
     repo.dvc("pull")
     assert "Data and pipelines are up to date" in repo.dvc("status").stdout
     assert repo.read("data/prepared/train.txt")
+
+
+def test_plots_diff_reads_as_a_comparison(tmp_path):
+    """`dvc plots diff HEAD` after new smooth.alpha and train_nn.reg: each revision named, its change from
+    the committed one drawn, the chosen values told apart, and a curve no param moved drawn once."""
+    import vl_convert
+
+    repo = Repo(tmp_path / "project")
+    repo.dvc("repro")
+    repo.commit("baseline")
+    committed = repo.params()
+    alpha, reg = committed["smooth"]["alpha"] * 4 + 1, committed["train_nn"]["reg"] * 4 + 0.1
+    repo.set_params(smooth={"alpha": alpha}, train_nn={**committed["train_nn"], "reg": reg})
+    repo.dvc("repro")
+
+    shown = json.loads(repo.dvc("plots", "diff", "HEAD", "--json").stdout)["data"]
+    svgs = {
+        title.split(" —")[0]: vl_convert.vegalite_to_svg(plot["content"])
+        for title, (plot, *_) in shown.items()
+        if plot["type"] == "vega"
+    }
+    heatmap = svgs["P, the counts model"]
+    assert ">HEAD<" in heatmap and ">workspace<" in heatmap and ">workspace − HEAD: " in heatmap
+    tuning = svgs["Smoothing and regularisation do the same job"]
+    assert f">HEAD: smooth.alpha = {committed['smooth']['alpha']:g}<" in tuning
+    assert f">smooth.alpha = {alpha:g}<" in tuning and f">train_nn.reg = {reg:g}<" in tuning
+    assert ">train<" in tuning and ">HEAD: train<" not in tuning  # the grids' curves are the same in both: drawn once
+    loss = svgs["Loss per step"]
+    assert ">HEAD: train<" in loss and ">train<" in loss  # reg moved the training curves: both drawn, named
+    (floor,) = re.findall(r">([^<>]*counts model: [^<>]*)<", loss)  # one floor: the counts model at alpha 0
+    assert floor.startswith("counts model: ")

@@ -297,8 +297,9 @@ def test_plots_show_every_plot_with_data_and_every_spec_renders(built):
         "Names scored bigram by bigram — the NLL of each bigram under each model": sum(
             len(name) + 1 for name in built.p["score"]["names"]
         ),
-        "Smoothing — NLL of the counts model against smooth.alpha": len(pd.read_csv(built.path / "plots/alpha.csv")),
-        "Regularisation — NLL of the network against train_nn.reg": len(pd.read_csv(built.path / "plots/reg.csv")),
+        "Smoothing and regularisation do the same job — NLL against smooth.alpha and train_nn.reg": sum(
+            len(pd.read_csv(built.path / f"plots/{curve}.csv")) for curve in ("alpha", "reg")
+        ),
     }
     svgs = {}
     for title, (plot,) in data.items():
@@ -313,11 +314,11 @@ def test_plots_show_every_plot_with_data_and_every_spec_renders(built):
         assert f"KL(P ‖ softmax(W)) of these rows: {kl:.5f}" in diff
     loss = svgs["Loss per step"]
     assert ">train<" in loss and ">val<" in loss and "counts model: " in loss
-    for key, title in [("smooth.alpha", "Smoothing"), ("train_nn.reg", "Regularisation")]:
-        (svg,) = [s for t, s in svgs.items() if t.startswith(title)]
+    (tuning,) = [s for t, s in svgs.items() if t.startswith("Smoothing and regularisation")]
+    assert ">train<" in tuning and ">val<" in tuning
+    for key in ("smooth.alpha", "train_nn.reg"):  # side by side, each panel named and its chosen value labelled
         section, name = key.split(".")
-        value = built.p[section][name]
-        assert ">train<" in svg and ">val<" in svg and f"{key} = {value:g}" in svg, key
+        assert f">{key}<" in tuning and f">{key} = {built.p[section][name]:g}<" in tuning, key
 
 
 def test_the_heatmap_png_is_sized_for_every_cell(built):

@@ -7,9 +7,10 @@ import subprocess
 import sys
 
 import pytest
+import vl_convert
 
 from tests.conftest import Repo
-from tools.plots_page import CHROMIUM_FLAGS
+from tools.plots_page import CHROMIUM_FLAGS, page_template
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -25,7 +26,18 @@ def page(tmp_path_factory):
 def test_the_page_needs_no_network(page):
     html = page.read("dvc_plots/index.html")
     assert not re.search(r"""<script[^>]+src=["']https?://""", html)  # no CDN
-    assert "vegaEmbed" in html and html.count("vegaEmbed(") >= 7
+    charts = json.loads(page.dvc("plots", "show", "--json").stdout)["data"]
+    assert html.count("vegaEmbed('#") == sum(plot["type"] == "vega" for plot, *_ in charts.values())
+
+
+def test_the_page_online_loads_the_libraries_the_tests_render_with():
+    """`dvc plots show` (the page template in .dvc/config) takes Vega from a CDN: the versions vl-convert bundles."""
+    page = page_template().read_text(encoding="utf-8")
+    assert "{plot_divs}" in page
+    cdn = dict(re.findall(r'<script src="https://cdn\.jsdelivr\.net/npm/([a-z-]+)@([0-9.]+)"></script>', page))
+    assert cdn.keys() == {"vega", "vega-lite", "vega-embed"}
+    assert cdn["vega"] == vl_convert.get_vega_version() and cdn["vega-embed"] == vl_convert.get_vega_embed_version()
+    assert f'"{cdn["vega-lite"]}"' in vl_convert.javascript_bundle()  # the bundle's own version string
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="no chromium (Debian's package; .ci/run installs it)")
@@ -51,6 +63,7 @@ def test_every_chart_draws_in_a_browser_offline(page, tmp_path):
     assert len(drawn) == len(vega) and all(int(w) > 300 and int(h) > 200 for w, h in drawn), drawn
     charts_drawn = done.stdout.split('class="marks"')[1:]
     assert all(chart.count("<path") >= 10 for chart in charts_drawn)  # bars, cells and lines, not an empty frame
+    assert 0 < done.stdout.index("<img") < done.stdout.index('class="marks"')  # the lecture's count figure first
     console = [line for line in done.stderr.splitlines() if ":CONSOLE" in line]
     assert console == [], console
 
