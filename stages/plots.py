@@ -1,9 +1,19 @@
 """Pictures only a PNG can show: the lecture's labelled heatmap of the bigram counts."""
 
+import os
+
 import numpy as np
 
 from stages import files
 from stages.model import counting
+
+
+def cell_text(ngram, count, glyphs):
+    """A cell's label: the n-gram above its count, or, when the font lacks a glyph for one of its
+    characters, each character on its own line, those written as their code point (U+4E00)."""
+    if all(ord(c) in glyphs for c in ngram):
+        return f"{ngram}\n{count}"
+    return "\n".join([*(c if ord(c) in glyphs else f"U+{ord(c):04X}" for c in ngram), str(count)])
 
 
 def count_heatmap(path, N, labels, itos):
@@ -12,10 +22,17 @@ def count_heatmap(path, N, labels, itos):
     At most counting.SHOWN rows and columns, so the figure stays readable and a few thousand
     pixels a side for any alphabet: every context and character when there are that few (the
     bigram model of 27 characters), else the most frequent ones, the other characters summed
-    in a last column '…'; the title says which.
+    in a last column '…'; the title says which. Text is in matplotlib's own DejaVu Sans, never a
+    font of the machine's, so the PNG has the same bytes everywhere; characters it cannot draw
+    (Chinese, Japanese) are labelled by their code point.
     """
     import matplotlib
     from matplotlib.figure import Figure  # not pyplot: no GUI backend, no global figure to close
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.ft2font import FT2Font
+
+    font = os.path.join(matplotlib.get_data_path(), "fonts", "ttf", "DejaVuSans.ttf")
+    glyphs = FT2Font(font).get_charmap()  # {code point: glyph}
 
     V = len(itos)
     rows = counting.most_frequent_rows(N, min(V, counting.SHOWN))
@@ -31,20 +48,25 @@ def count_heatmap(path, N, labels, itos):
     ax = fig.add_axes((0, 0, 1, height / (height + 0.5)))  # fixed margins: drawn once, no tight bbox pass
     ax.imshow(cells, cmap="Blues")
     dark = 0.45 * cells.max()  # past this, Blues is dark enough for white text
+    code_points = not all(ord(c) in glyphs for c in "".join([*labels, *names]))
+    style = {"fontproperties": FontProperties(fname=font, size=7 if code_points else 10)}  # U+… lines fit a cell
     for i, row in enumerate(rows):
         for j, name in enumerate(names):  # one label per cell: the n-gram above its count, in data coordinates;
             # a figure text, unlike ax.text, needs no clip path to the axes it never leaves
-            text = f"{labels[row]}{name}\n{cells[i, j]}"
+            text = cell_text(labels[row] + name, cells[i, j], glyphs)
             color = "white" if cells[i, j] > dark else "#404040"  # readable on the cell's own blue
-            fig.text(j, i, text, ha="center", va="center", color=color, transform=ax.transData)
+            fig.text(j, i, text, ha="center", va="center", color=color, transform=ax.transData, **style)
     if len(rows) == len(N) and len(labels[0]) == 1 and len(names) == V:
-        ax.set_title("Bigram counts in train: row = previous character, column = next")
+        title = "Bigram counts in train: row = previous character, column = next"
     else:
         what_rows = f"the {len(rows)} most frequent of {len(N)} contexts" if len(rows) < len(N) else "context"
         what_columns = (
             f"the {len(columns)} most frequent of {V} characters, the rest in …" if len(columns) < V else "next"
         )
-        ax.set_title(f"Counts in train: row = {what_rows}, column = {what_columns}")
+        title = f"Counts in train: row = {what_rows}, column = {what_columns}"
+    if code_points:
+        title += "\nU+…: a character the font cannot draw, by its code point (the plots page draws them)"
+    ax.set_title(title, fontproperties=FontProperties(fname=font, size=12))
     ax.axis("off")
     # unhinted glyphs look the same at this size and draw faster; without the "Software"
     # metadata (matplotlib's version) the PNG's bytes depend only on the data, so dvc.lock is stable

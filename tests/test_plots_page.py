@@ -90,3 +90,26 @@ def test_a_large_alphabet_keeps_the_pictures_small(tmp_path):
     assert len(probs) == 30 * 30 and probs.next.iloc[29] == "…"  # 29 characters and the rest
     per_row = probs.groupby("prev", sort=False).P.sum()
     assert per_row.to_numpy() == pytest.approx(1, abs=1e-4)  # the rest's probability is summed, not dropped
+
+
+def test_the_count_png_labels_what_its_font_cannot_draw_by_code_point(tmp_path):
+    """Chinese characters: no 'Glyph missing' boxes but U+4E00 labels, in matplotlib's own font whatever
+    the user's matplotlib settings, so the PNG has the same bytes on every machine."""
+    import warnings
+
+    import matplotlib
+    import numpy as np
+
+    from stages import plots
+
+    itos = [".", "a", *(chr(0x4E00 + i) for i in range(40))]
+    N = np.random.default_rng(0).integers(0, 50, (len(itos), len(itos)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns of each glyph its font lacks
+        plots.count_heatmap(str(tmp_path / "default.png"), N, itos, itos)
+    with matplotlib.rc_context({"font.family": "serif", "font.size": 14}):
+        plots.count_heatmap(str(tmp_path / "serif.png"), N, itos, itos)
+    assert (tmp_path / "default.png").read_bytes() == (tmp_path / "serif.png").read_bytes()
+    glyphs = {ord(c) for c in ".a"}
+    assert plots.cell_text("a.", 7, glyphs) == "a.\n7"
+    assert plots.cell_text("a\u4e00", 7, glyphs) == "a\nU+4E00\n7"
