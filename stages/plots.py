@@ -27,6 +27,7 @@ def count_heatmap(path, N, labels, itos):
     (Chinese, Japanese) are labelled by their code point.
     """
     import matplotlib
+    import matplotlib.style
     from matplotlib.figure import Figure  # not pyplot: no GUI backend, no global figure to close
     from matplotlib.font_manager import FontProperties
     from matplotlib.ft2font import FT2Font
@@ -42,33 +43,35 @@ def count_heatmap(path, N, labels, itos):
     if len(columns) < V:  # the other characters, summed in one column
         cells = np.column_stack([cells, N[rows].sum(1) - cells.sum(1)])
         names.append("…")
-    size = max(8, 0.6 * len(names))  # the lecture's 16 inches fit V = 27
-    height = size / len(names) * len(rows)
-    fig = Figure(figsize=(size, height + 0.5))
-    ax = fig.add_axes((0, 0, 1, height / (height + 0.5)))  # fixed margins: drawn once, no tight bbox pass
-    ax.imshow(cells, cmap="Blues")
-    dark = 0.45 * cells.max()  # past this, Blues is dark enough for white text
-    code_points = not all(ord(c) in glyphs for c in "".join([*labels, *names]))
-    style = {"fontproperties": FontProperties(fname=font, size=7 if code_points else 10)}  # U+… lines fit a cell
-    for i, row in enumerate(rows):
-        for j, name in enumerate(names):  # one label per cell: the n-gram above its count, in data coordinates;
-            # a figure text, unlike ax.text, needs no clip path to the axes it never leaves
-            text = cell_text(labels[row] + name, cells[i, j], glyphs)
-            color = "white" if cells[i, j] > dark else "#404040"  # readable on the cell's own blue
-            fig.text(j, i, text, ha="center", va="center", color=color, transform=ax.transData, **style)
-    if len(rows) == len(N) and len(labels[0]) == 1 and len(names) == V:
-        title = "Bigram counts in train: row = previous character, column = next"
-    else:
-        what_rows = f"the {len(rows)} most frequent of {len(N)} contexts" if len(rows) < len(N) else "context"
-        what_columns = (
-            f"the {len(columns)} most frequent of {V} characters, the rest in …" if len(columns) < V else "next"
-        )
-        title = f"Counts in train: row = {what_rows}, column = {what_columns}"
-    if code_points:
-        title += "\nU+…: a character the font cannot draw, by its code point (the plots page draws them)"
-    ax.set_title(title, fontproperties=FontProperties(fname=font, size=12))
-    ax.axis("off")
-    # unhinted glyphs look the same at this size and draw faster; without the "Software"
-    # metadata (matplotlib's version) the PNG's bytes depend only on the data, so dvc.lock is stable
-    with files.atomic_write(path, "wb") as f, matplotlib.rc_context({"text.hinting": "no_hinting"}):
-        fig.savefig(f, format="png", dpi=72, metadata={"Software": None})
+    # matplotlib's defaults, not the user's matplotlibrc, so the PNG is the same everywhere; unhinted
+    # glyphs look the same at this size and draw faster
+    with matplotlib.style.context(["default", {"text.hinting": "no_hinting"}]):
+        size = max(8, 0.6 * len(names))  # the lecture's 16 inches fit V = 27
+        height = size / len(names) * len(rows)
+        fig = Figure(figsize=(size, height + 0.5))
+        ax = fig.add_axes((0, 0, 1, height / (height + 0.5)))  # fixed margins: drawn once, no tight bbox pass
+        ax.imshow(cells, cmap="Blues")
+        dark = 0.45 * cells.max()  # past this, Blues is dark enough for white text
+        code_points = not all(ord(c) in glyphs for c in "".join([*labels, *names]))
+        style = {"fontproperties": FontProperties(fname=font, size=7 if code_points else 10)}  # U+… lines fit a cell
+        for i, row in enumerate(rows):
+            for j, name in enumerate(names):  # one label per cell: the n-gram above its count, in data coordinates;
+                # a figure text, unlike ax.text, needs no clip path to the axes it never leaves
+                text = cell_text(labels[row] + name, cells[i, j], glyphs)
+                color = "white" if cells[i, j] > dark else "#404040"  # readable on the cell's own blue
+                fig.text(j, i, text, ha="center", va="center", color=color, transform=ax.transData, **style)
+        if len(rows) == len(N) and len(labels[0]) == 1 and len(names) == V:
+            title = "Bigram counts in train: row = previous character, column = next"
+        else:
+            what_rows = f"the {len(rows)} most frequent of {len(N)} contexts" if len(rows) < len(N) else "context"
+            what_columns = (
+                f"the {len(columns)} most frequent of {V} characters, the rest in …" if len(columns) < V else "next"
+            )
+            title = f"Counts in train: row = {what_rows}, column = {what_columns}"
+        if code_points:
+            title += "\nU+…: a character the font cannot draw, by its code point (the plots page draws them)"
+        ax.set_title(title, fontproperties=FontProperties(fname=font, size=12))
+        ax.axis("off")
+        # without the "Software" metadata (matplotlib's version) the PNG's bytes depend only on the data
+        with files.atomic_write(path, "wb") as f:
+            fig.savefig(f, format="png", dpi=72, metadata={"Software": None})
