@@ -86,7 +86,7 @@ def test_loss_and_gradient_equal_the_one_hot_network_at_every_order(order):
     one_hot.backward()
     outside = np.ones(len(full), dtype=bool)
     outside[contexts] = False
-    ours, _ = network.bigram_loss(
+    ours, _, _ = network.bigram_loss(
         W_ours, torch.as_tensor(N / N.sum()), 0.1, float((full[outside] ** 2).sum()), full.numel()
     )
     ours.backward()

@@ -72,7 +72,8 @@ def _init_weights(shape, seed):
 
 
 def bigram_loss(W, freq, reg, outside_sq=0.0, size=None):
-    """(loss, nll) of the network on frequencies freq = N / N.sum(), both torch scalars.
+    """(loss, nll, logp) of the network on frequencies freq = N / N.sum(): two torch scalars, and
+    its log-probabilities logp = log_softmax(W) (C, V), for scoring other counts with no second pass.
 
     W (C, V) holds the rows of the contexts freq counts; outside_sq is the sum of squares of
     the rest of the full W, and size its number of cells (by default W is all of it), so
@@ -86,9 +87,10 @@ def bigram_loss(W, freq, reg, outside_sq=0.0, size=None):
     whatever the corpus size. tests/test_model.py checks loss and gradient against the
     one-hot form.
     """
-    nll = -(freq * W.log_softmax(1)).sum()  # (C, V) * (C, V) -> ()
+    logp = W.log_softmax(1)  # (C, V)
+    nll = -(freq * logp).sum()  # (C, V) * (C, V) -> ()
     penalty = ((W**2).sum() + outside_sq) / (W.numel() if size is None else size)
-    return nll + reg * penalty, nll
+    return nll + reg * penalty, nll, logp
 
 
 class LogRow(NamedTuple):
@@ -144,11 +146,10 @@ def train(N_train, N_val, seed, steps, lr, reg, contexts=None, n_contexts=None):
     floor = evaluation.nll(counting.frequencies(N_train), N_train)  # the counts model's train NLL at alpha = 0
     log = []
     for step in range(steps + 1):
-        loss, train_nll = bigram_loss(W, freq_train, reg, outside_sq, W0.size)
+        loss, train_nll, logp = bigram_loss(W, freq_train, reg, outside_sq, W0.size)
         if not torch.isfinite(loss):
             raise FloatingPointError(f"the loss is {loss.item()} at step {step}")
-        with torch.no_grad():
-            val_nll = None if freq_val is None else bigram_loss(W, freq_val, reg, outside_sq, W0.size)[1].item()
+        val_nll = None if freq_val is None else -(freq_val * logp.detach()).sum().item()  # the same W's NLL on val
         log.append(LogRow(step, loss.item(), train_nll.item(), val_nll, train_nll.item() - floor))
         if step == steps:
             break
