@@ -78,6 +78,8 @@ def test_plots_diff_reads_as_a_comparison(tmp_path):
     }
     heatmap = svgs["P, the counts model"]
     assert ">HEAD<" in heatmap and ">workspace<" in heatmap and ">workspace − HEAD: " in heatmap
+    top = svgs["The 30 most common bigrams in train"]  # the two revisions' bars side by side, in a legend
+    assert ">HEAD</text>" in top and ">workspace</text>" in top
     tuning = svgs["Smoothing and regularisation do the same job"]
     assert f">HEAD: smooth.alpha = {committed['smooth']['alpha']:g}<" in tuning
     assert f">smooth.alpha = {alpha:g}<" in tuning and f">train_nn.reg = {reg:g}<" in tuning

@@ -314,6 +314,9 @@ def test_plots_show_every_plot_with_data_and_every_spec_renders(built):
         assert f"KL(P ‖ softmax(W)) of these rows: {kl:.5f}" in diff
     loss = svgs["Loss per step"]
     assert ">train<" in loss and ">val<" in loss and "counts model: " in loss
+    (scored,) = [s for t, s in svgs.items() if t.startswith("Names scored")]
+    headers = [scored.index(f">{name}</text>") for name in dict.fromkeys(built.p["score"]["names"])]
+    assert headers == sorted(headers)  # the names in score.names' order
     (tuning,) = [s for t, s in svgs.items() if t.startswith("Smoothing and regularisation")]
     assert ">train<" in tuning and ">val<" in tuning
     for key in ("smooth.alpha", "train_nn.reg"):  # side by side, each panel named and its chosen value labelled
