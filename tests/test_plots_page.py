@@ -30,6 +30,14 @@ def test_the_page_needs_no_network(page):
     assert html.count("vegaEmbed('#") == sum(plot["type"] == "vega" for plot, *_ in charts.values())
 
 
+def test_no_plot_matched_is_an_error_not_an_old_page(page):
+    (page.path / "elsewhere").mkdir(exist_ok=True)
+    page.write("elsewhere/index.html", "an old page")
+    done = page.run(sys.executable, "-m", "tools.plots_page", "-o", "elsewhere", "no-such-plot", check=False)
+    assert done.returncode == 1 and "wrote no page: no plot matched no-such-plot" in done.stderr
+    assert not (page.path / "elsewhere/index.html").exists()
+
+
 def test_the_page_online_loads_the_libraries_the_tests_render_with():
     """`dvc plots show` (the page template in .dvc/config) takes Vega from a CDN: the versions vl-convert bundles."""
     page = page_template().read_text(encoding="utf-8")

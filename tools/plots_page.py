@@ -84,14 +84,18 @@ def main():
     parser.add_argument("-o", "--out", metavar="DIR", default="dvc_plots", help="the page's directory (dvc_plots)")
     known, args = parser.parse_known_args()  # the rest is for dvc plots
     command = args.pop(0) if args and args[0] in ("show", "diff") else "show"
+    page = Path(known.out, "index.html")
+    page.unlink(missing_ok=True)  # so that an old page is never taken for this one
     with tempfile.TemporaryDirectory() as tmp:
         template = Path(tmp) / "offline.html"
         template.write_text(offline(page_template().read_text(encoding="utf-8")), encoding="utf-8")
         done = subprocess.run(
             [sys.executable, "-m", "dvc", "plots", command, "--html-template", str(template), "-o", known.out, *args]
         )
+    if done.returncode == 0 and not page.exists():  # dvc exits 0 when no plot matches the targets
+        sys.exit(f"error: dvc plots {command} wrote no page: no plot matched {' '.join(args) or 'dvc.yaml'}")
     if done.returncode == 0 and known.screenshot:
-        screenshot(Path(known.out, "index.html"), known.screenshot)
+        screenshot(page, known.screenshot)
     sys.exit(done.returncode)
 
 
