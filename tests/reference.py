@@ -57,16 +57,20 @@ def loss(W, xs, ys, reg):
     return -probs[torch.arange(len(xs)), ys].log().mean() + reg * (W**2).mean()
 
 
-def train(words, itos, seed, steps, lr, reg):
-    xs, ys = bigrams(words, itos)
-    g = torch.Generator().manual_seed(seed)
-    W = torch.randn((len(itos), len(itos)), generator=g, requires_grad=True)
+def descend(W, xs, ys, steps, lr, reg):
+    """The lecture's training loop: `steps` of full-batch gradient descent on W, in place."""
     for _ in range(steps):
         out = loss(W, xs, ys, reg)
         W.grad = None
         out.backward()
         W.data += -lr * W.grad
     return W.detach()
+
+
+def train(words, itos, seed, steps, lr, reg):
+    g = torch.Generator().manual_seed(seed)
+    W = torch.randn((len(itos), len(itos)), generator=g, requires_grad=True)
+    return descend(W, *bigrams(words, itos), steps, lr, reg)
 
 
 def sample(P, itos, num, seed, max_len=None):
@@ -127,15 +131,9 @@ def ngrams(words, itos, order):
 
 def train_order(words, itos, order, seed, steps, lr, reg):
     """The lecture's training loop on one-hot contexts: W (V**(order - 1), V), in float64."""
-    xs, ys = ngrams(words, itos, order)
     g = torch.Generator().manual_seed(seed)
     W = torch.randn((len(itos) ** (order - 1), len(itos)), generator=g).double().requires_grad_()
-    for _ in range(steps):
-        out = loss(W, xs, ys, reg)
-        W.grad = None
-        out.backward()
-        W.data += -lr * W.grad
-    return W.detach()
+    return descend(W, *ngrams(words, itos, order), steps, lr, reg)
 
 
 def sample_order(P, itos, order, num, seed, max_len=100):
