@@ -52,7 +52,8 @@ def count_heatmap(path, N, labels, itos):
         ax = fig.add_axes((0, 0, 1, height / (height + 0.5)))  # fixed margins: drawn once, no tight bbox pass
         ax.imshow(cells, cmap="Blues")
         dark = 0.45 * cells.max()  # past this, Blues is dark enough for white text
-        code_points = not all(ord(c) in glyphs for c in "".join([*labels, *names]))
+        shown = "".join(labels[row] for row in rows) + "".join(names)  # every character the cells spell
+        code_points = any(ord(c) not in glyphs for c in shown)
         style = {"fontproperties": FontProperties(fname=font, size=7 if code_points else 10)}  # U+… lines fit a cell
         for i, row in enumerate(rows):
             for j, name in enumerate(names):  # one label per cell: the n-gram above its count, in data coordinates;

@@ -122,3 +122,18 @@ def test_the_count_png_labels_what_its_font_cannot_draw_by_code_point(tmp_path):
     glyphs = {ord(c) for c in ".a"}
     assert plots.cell_text("a.", 7, glyphs) == "a.\n7"
     assert plots.cell_text("a\u4e00", 7, glyphs) == "a\nU+4E00\n7"
+
+
+def test_a_character_the_picture_does_not_show_changes_nothing_in_it(tmp_path):
+    """Only the characters of the cells drawn decide on code points: a rare one left out is not mentioned."""
+    import numpy as np
+
+    from stages import plots
+
+    common = [".", *"abcdefghijklmnopqrstuvwxyzABCDE"]  # 32: more than the 30 rows and columns shown
+    N = np.random.default_rng(0).integers(1, 50, (len(common) + 1, len(common) + 1))
+    N[-1, :] = N[:, -1] = 0  # the last character never occurs: neither its row nor its column is shown
+    for last in ("F", "\u4e00"):
+        itos = [*common, last]
+        plots.count_heatmap(str(tmp_path / f"{ord(last)}.png"), N, itos, itos)
+    assert (tmp_path / f"{ord('F')}.png").read_bytes() == (tmp_path / f"{0x4E00}.png").read_bytes()
