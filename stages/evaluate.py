@@ -42,7 +42,7 @@ def main(counts_dir, P_csv, W_csv, eval_json, probs_csv):
                     file=sys.stderr,
                 )
     files.write_json(eval_json, metrics)
-    rows = counting.most_frequent_rows(counts["train"], min(len(itos), counting.SHOWN))  # all V at order 2
+    rows = counting.shown_rows(counts["train"])  # all V at order 2
     columns = counting.shown_columns(counts["train"])  # all V when V <= counting.SHOWN
     kl = evaluation.kl_rows(P, probs["nn"], counts["train"])  # (C,) each context's share of kl_counts_nn
     table = []

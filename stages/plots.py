@@ -36,7 +36,7 @@ def count_heatmap(path, N, labels, itos):
     glyphs = FT2Font(font).get_charmap()  # {code point: glyph}
 
     V = len(itos)
-    rows = counting.most_frequent_rows(N, min(V, counting.SHOWN))
+    rows = counting.shown_rows(N)
     columns = counting.shown_columns(N)
     cells = N[rows][:, columns]  # (rows, columns)
     names = [itos[j] for j in columns]

@@ -37,15 +37,17 @@ def top_bigrams(N, labels, itos):
     return [(labels[k // V] + itos[k % V], int(N.flat[k]), N.flat[k] / total) for k in order if N.flat[k] > 0]
 
 
-def most_frequent_rows(N, n):
-    """Indices of N's rows to show when only n fit: all, in order, if there are no more; else the
-    n with the most counts, most first (ties in table order)."""
+SHOWN = 30  # the most rows and columns a picture shows: past that, cells too small to read
+
+
+def shown_rows(N, n=SHOWN):
+    """Indices of N's rows (contexts) to show, at most min(n, V) so that the picture stays square:
+    all, in order, if there are no more; else those with the most counts, most first (ties in
+    table order)."""
+    n = min(n, N.shape[1])
     if len(N) <= n:
         return np.arange(len(N))
     return np.argsort(-N.sum(1), kind="stable")[:n]
-
-
-SHOWN = 30  # the most rows and columns a picture shows: past that, cells too small to read
 
 
 def shown_columns(N, n=SHOWN):
