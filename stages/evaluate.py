@@ -9,16 +9,9 @@ from stages.model import corpus, counting, evaluation, models
 
 
 def score(P, N):
-    """One split's metrics. Undefined (no bigrams) is null; infinite is the string "inf",
-    because JSON has no infinity and DVC shows a null like a missing key."""
+    """One split's metrics. No bigrams gives a NaN NLL, written as null; an infinite one is written "inf"."""
     nll = evaluation.nll(P, N)
-    if math.isinf(nll):
-        nll = ppl = "inf"
-    elif math.isnan(nll):
-        nll = ppl = None
-    else:
-        ppl = math.exp(nll)
-    return {"nll": nll, "ppl": ppl, "bigrams": int(N.sum()), "zero_prob": evaluation.zero_prob(P, N)}
+    return {"nll": nll, "ppl": math.exp(nll), "bigrams": int(N.sum()), "zero_prob": evaluation.zero_prob(P, N)}
 
 
 def main(counts_dir, P_csv, W_csv, eval_json, probs_csv):
@@ -33,14 +26,13 @@ def main(counts_dir, P_csv, W_csv, eval_json, probs_csv):
     metrics = {name: {split: score(Q, N) for split, N in counts.items()} for name, Q in probs.items()}
     metrics["kl_counts_nn"] = evaluation.kl(P, probs["nn"], counts["train"])
 
-    for name in probs:
-        for split, m in metrics[name].items():
-            if m["nll"] == "inf":
-                print(
-                    f"warning: {name} model gives {split} an infinite NLL: {m['zero_prob']} of its "
-                    f"{m['bigrams']} bigrams have probability 0 (smooth.alpha = 0 and they never occur in train)",
-                    file=sys.stderr,
-                )
+    for split, m in metrics["counts"].items():  # only counts can give 0: train_nn refuses such a network
+        if m["zero_prob"]:
+            print(
+                f"warning: counts model gives {split} an infinite NLL: {m['zero_prob']} of its {m['bigrams']} "
+                "bigrams have probability 0 (they never occur in train, and smooth.alpha = 0)",
+                file=sys.stderr,
+            )
     files.write_json(eval_json, metrics)
     rows = counting.shown_rows(counts["train"])  # all V at order 2
     columns = counting.shown_columns(counts["train"])  # all V when V <= counting.SHOWN

@@ -64,8 +64,8 @@ def atomic_write(path, mode="w"):
             os.remove(tmp)
 
 
-def read_names(path, lowercase):
-    """The names in a user's file: one per line, stripped, blank lines dropped.
+def read_names(path, lowercase, limit=None):
+    """The names in a user's file: one per line, stripped, blank lines dropped; the first `limit` if given.
 
     Accepts UTF-8 with or without a byte-order mark and any line ending; rejects a file
     that is missing, not UTF-8, binary, has no names, or has a name containing '.'.
@@ -94,7 +94,9 @@ def read_names(path, lowercase):
             raise InputError(f"{path}:{lineno}: {name!r} contains '.', the word boundary token")
         if name:
             names.append(name)
-    if not names:
+            if len(names) == limit:
+                break
+    if not names and limit != 0:
         raise InputError(f"{path}: no names (the file is empty or has only blank lines)")
     return names
 
@@ -117,20 +119,26 @@ def read_json(path):
 
 
 def write_json(path, obj):
-    """Strict JSON (no NaN or Infinity tokens), indented, keys sorted, floats to METRIC_DIGITS."""
+    """Strict JSON as UTF-8 text (no NaN or Infinity tokens, no \\u escapes), indented, keys sorted,
+    floats to METRIC_DIGITS; an infinite float is the string "inf" or "-inf" and NaN (undefined) is null,
+    because JSON has no infinity and DVC shows a null like a missing key."""
     with atomic_write(path) as f:
-        json.dump(_rounded(obj), f, indent=2, sort_keys=True, allow_nan=False)
+        json.dump(_jsonable(obj), f, indent=2, sort_keys=True, allow_nan=False, ensure_ascii=False)
         f.write("\n")
 
 
-def _rounded(obj):
-    """obj with every float rounded to METRIC_DIGITS significant digits."""
+def _jsonable(obj):
+    """obj with every float rounded to METRIC_DIGITS significant digits, infinities as strings, NaN as None."""
     if isinstance(obj, float):
+        if obj != obj:
+            return None
+        if obj in (float("inf"), float("-inf")):
+            return str(obj)
         return float(f"{obj:.{METRIC_DIGITS}g}")
     if isinstance(obj, dict):
-        return {key: _rounded(value) for key, value in obj.items()}
+        return {key: _jsonable(value) for key, value in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_rounded(value) for value in obj]
+        return [_jsonable(value) for value in obj]
     return obj
 
 

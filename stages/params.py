@@ -26,13 +26,13 @@ SCHEMA = {
         "order": (int, lambda x: 1 <= x <= 10, "an integer in [1, 10]"),
     },
     "smooth": {
-        "alpha": (float, lambda x: x >= 0, "a number >= 0"),
+        "alpha": (float, lambda x: x == 0 or 1e-12 <= x <= 1e12, "0 or a number in [1e-12, 1e12]"),
     },
     "train_nn": {
         "seed": (int, lambda x: 0 <= x < 2**64, "an integer in [0, 2**64)"),
-        "steps": (int, lambda x: x >= 0, "an integer >= 0"),
-        "lr": (float, lambda x: x > 0, "a number > 0"),
-        "reg": (float, lambda x: x >= 0, "a number >= 0"),
+        "steps": (int, lambda x: 1 <= x <= 100_000, "an integer in [1, 100000]"),
+        "lr": (float, lambda x: 0 < x <= 1e12, "a number in (0, 1e12]"),
+        "reg": (float, lambda x: 0 <= x <= 1e12, "a number in [0, 1e12]"),
     },
     "alpha_curve": {
         "log10_min": (int, lambda x: -12 <= x <= 12, "an integer in [-12, 12]"),
@@ -44,14 +44,15 @@ SCHEMA = {
     },
     "sample": {
         "seed": (int, lambda x: 0 <= x < 2**64, "an integer in [0, 2**64)"),
-        "num": (int, lambda x: x >= 0, "an integer >= 0"),
-        "max_len": (int, lambda x: x >= 1, "an integer >= 1"),
+        "num": (int, lambda x: 0 <= x <= 100_000, "an integer in [0, 100000]"),
+        "max_len": (int, lambda x: 1 <= x <= 10_000, "an integer in [1, 10000]"),
     },
     "score": {
+        "first": (int, lambda x: 0 <= x <= 1000, "an integer in [0, 1000]"),
         "names": (
             list,
-            lambda x: all(isinstance(n, str) and n and "." not in n for n in x),
-            "a list of names without '.'",
+            lambda x: all(isinstance(n, str) and n.strip() and "." not in n for n in x),
+            "a list of names, none empty or with '.'",
         ),
     },
 }

@@ -1,8 +1,8 @@
 """reg_curve: train and val NLL of the network against train_nn.reg, on a log grid.
 
 Each point trains the network again from the same initial W with train_nn's seed, steps
-and lr. A curve for choosing reg at a glance; for a run per value, with every metric, use
-`dvc exp run -S train_nn.reg=...`.
+and lr; a point where that training diverges has no NLLs and diverged = 1. A curve for
+choosing reg at a glance; for a run per value, with every metric, use `dvc exp run -S train_nn.reg=...`.
 """
 
 import torch
@@ -32,7 +32,9 @@ def main(train_csv, val_csv, curve_csv):
     )
 
     files.write_table(
-        curve_csv, ["reg", "train_nll", "val_nll", "chosen"], [(*row, int(row[0] == net["reg"])) for row in curve]
+        curve_csv,
+        ["reg", "train_nll", "val_nll", "diverged", "chosen"],
+        [(*row, int(row[0] == net["reg"])) for row in curve],
     )
 
 

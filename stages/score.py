@@ -1,12 +1,15 @@
 """score: names scored bigram by bigram under every model, as the lecture prints them.
 
-In the pipeline, dvc.yaml passes the paths: score params.yaml's score.names, write their
-metrics and, one row per bigram, the data of the bar chart.
+In the pipeline, dvc.yaml passes the paths: score the corpus's first score.first names (the
+lecture's words[:3]) and then params.yaml's score.names, write their metrics and, one row per
+bigram, the data of the bar chart. Names are lowercased exactly when prepare.lowercase
+lowercases the corpus; a name the corpus cannot spell is reported and left out.
 By hand, for any names, from the pipeline's outputs: python -m stages.score emma andrejq
 """
 
 import argparse
 import shlex
+import sys
 
 import numpy as np
 import yaml
@@ -17,15 +20,28 @@ from stages.model import corpus, evaluation, models
 OPTIONS = ("vocab", "P", "W", "metrics", "table")
 
 
+def spellable(names, itos, lowercase):
+    """(names to score, [(name, why not)]): each name stripped and, if lowercase, lowercased, as
+    prepare reads the corpus; each once; one that is empty or has a character outside itos is left out."""
+    vocab, ok, refused = set(itos[1:]), [], []
+    for given in names:
+        name = given.strip().lower() if lowercase else given.strip()
+        missing = next((ch for ch in name if ch not in vocab), None)
+        if not name:
+            refused.append((given, "an empty name"))
+        elif missing is not None:
+            refused.append((given, f"character {missing!r} is not in this corpus's vocabulary"))
+        elif name not in ok:
+            ok.append(name)
+    return ok, refused
+
+
 def bigram_table(names, itos, probs, order=2):
     """One row per prediction in every name, len(name) + 1 each:
-    (name, position, context + next, {model: (probability, log-probability)})."""
+    (name, position, context + next, {model: (probability, log-probability)}). Every name is spellable."""
     rows = []
     for name in names:
-        try:
-            ctx, nxt = corpus.contexts([name], itos, order)  # (len(name) + 1,) each
-        except ValueError as e:
-            raise files.InputError(f"{name!r}: {e}") from None
+        ctx, nxt = corpus.contexts([name], itos, order)  # (len(name) + 1,) each
         scored = {model: evaluation.logprobs(P, ctx, nxt) for model, P in probs.items()}
         labels = corpus.context_labels(ctx, itos, order)
         for k in range(len(ctx)):
@@ -41,12 +57,12 @@ def totals(logprobs):
 
 
 def metrics_of(rows, model):
-    """A name's metrics under one model; infinite values as strings, as in eval.json."""
+    """A name's metrics under one model; infinite values are written as strings, as in eval.json."""
     logprobs = [row[3][model][1] for row in rows]
     log_likelihood, nll = totals(logprobs)
     return {
-        "log_likelihood": log_likelihood if np.isfinite(log_likelihood) else "-inf",
-        "nll": nll if np.isfinite(nll) else "inf",
+        "log_likelihood": log_likelihood,
+        "nll": nll,
         "bigrams": len(logprobs),
         "zero_prob": sum(lp == -np.inf for lp in logprobs),
     }
@@ -76,32 +92,39 @@ def load(vocab_json, P_csv, W_csv):
     return itos, models.rows(P, W, contexts), order
 
 
+def report(refused, where):
+    """Say on stderr which names were left out and why."""
+    for name, why in refused:
+        print(f"warning: {where}{name!r} is not scored: {why}", file=sys.stderr)
+
+
 def main(names, vocab, P, W, metrics, table):
-    if names:  # by hand: print the table, write nothing
+    lowercase = params.load("prepare")["lowercase"]  # names are read as prepare read the corpus
+    if names:  # by hand: print the table, write nothing; exit 1 if a name was left out
         itos, probs, order = load(vocab, P, W)
-        print_table(bigram_table(names, itos, probs, order), probs)
+        names, refused = spellable(names, itos, lowercase)
+        if names:
+            print_table(bigram_table(names, itos, probs, order), probs)
+        if refused:
+            report(refused, "")
+            raise files.InputError(f"{len(refused)} of the names given are not scored")
         return
     cfg = params.load("score")
+    names_file = params.load("prepare")["names_file"]
     itos, probs, order = load(vocab, P, W)
-    try:
-        per_name = {name: bigram_table([name], itos, probs, order) for name in cfg["names"]}
-    except files.InputError as e:
-        raise files.InputError(f"params.yaml: score.names: {e}; list names this corpus can spell, or []") from None
+    first = files.read_names(names_file, lowercase, limit=cfg["first"])
+    names, refused = spellable(first + cfg["names"], itos, lowercase)
+    report(refused, "params.yaml: score.names: ")
 
-    rows = [row for name in cfg["names"] for row in per_name[name]]
+    per_name = {name: bigram_table([name], itos, probs, order) for name in names}
+    rows = [row for name in names for row in per_name[name]]
     scores = {name: {model: metrics_of(name_rows, model) for model in probs} for name, name_rows in per_name.items()}
     files.write_json(metrics, scores)
     columns = ["name", "position", "bigram", *(f"{model}_{x}" for model in probs for x in ("prob", "logprob"))]
     cells = [(*row[:3], *(x if x != -np.inf else None for model in probs for x in row[3][model])) for row in rows]
     files.write_table(table, columns, cells)  # log 0 as an empty cell: a bar chart can't draw -inf
     for name, by_model in scores.items():
-        print(
-            f"{name}: "
-            + ", ".join(
-                f"{model} NLL {m['nll']:.4f}" if m["zero_prob"] == 0 else f"{model} NLL inf"
-                for model, m in by_model.items()
-            )
-        )
+        print(f"{name}: " + ", ".join(f"{model} NLL {m['nll']:.4f}" for model, m in by_model.items()))
 
 
 def parser():

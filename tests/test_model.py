@@ -5,10 +5,14 @@ import math
 import numpy as np
 import pytest
 import torch
+import yaml
 
-from stages import files
+from stages import files, params
 from stages.model import corpus, counting, evaluation, network, sampling
 from tests import reference
+from tests.conftest import ROOT
+
+DEFAULTS = yaml.safe_load((ROOT / "params.yaml").read_text())
 
 SMALL = ["ab", "abba", "b", "ba"]
 ACCENTED = ["zoë", "josé", "émile", "ana"]
@@ -144,11 +148,16 @@ def test_smooth_by_hand_and_an_unseen_context_is_uniform():
     assert np.allclose(counting.smooth(N, alpha=1)[0], [1 / 7, 3 / 7, 3 / 7])
 
 
-def test_smooth_rejects_an_alpha_that_float32_rounds_away():
-    N = np.array([[0, 1000], [1, 0]])
-    with pytest.raises(ValueError, match="too small for float32"):
-        counting.smooth(N, alpha=1e-300)
-    assert counting.smooth(N, alpha=1e-6).all()
+def test_every_alpha_params_accepts_gives_positive_finite_probabilities():
+    N = np.array([[0, 10**9, 3], [1, 0, 0], [0, 0, 0]])
+    for alpha in (1e-12, 1, 1e12):  # params.yaml's bounds
+        assert params.check({**DEFAULTS, "smooth": {"alpha": alpha}}) == []
+        P = counting.smooth(N, alpha)
+        assert np.isfinite(P).all() and P.all() and np.allclose(P.sum(1, dtype=np.float64), 1, atol=1e-6)
+    for alpha in (1e-13, 1e13):
+        assert params.check({**DEFAULTS, "smooth": {"alpha": alpha}}) == [
+            f"smooth.alpha: expected 0 or a number in [1e-12, 1e12], got {alpha}"
+        ]
 
 
 def test_log_grid_marks_a_positive_value():
@@ -268,29 +277,58 @@ def test_reg_curve_trains_the_one_hot_network_with_each_reg():
     regs = [0, 0.01, 1]
     curve = network.reg_curve(counts(words, itos), counts(held_out, itos), regs, seed=7, steps=20, lr=5)
     assert [row[0] for row in curve] == regs
-    for reg, train_nll, val_nll in curve:
+    for reg, train_nll, val_nll, diverged in curve:
+        assert diverged == 0
         probs = torch.softmax(reference.train(words, itos, seed=7, steps=20, lr=5, reg=reg), 1)
         assert train_nll == pytest.approx(reference.nll(probs, words, itos), abs=1e-5)
         assert val_nll == pytest.approx(reference.nll(probs, held_out, itos), abs=1e-5)
     assert curve[0][1] < curve[1][1] < curve[2][1]  # a stronger penalty fits train worse
 
 
-def test_reg_curve_leaves_a_gap_where_training_diverges():
+def test_reg_curve_marks_a_point_where_training_does_not_converge():
     N = counts(SMALL, corpus.build_vocab(SMALL))
-    curve = network.reg_curve(N, N, [0.01, 1e12], seed=0, steps=50, lr=50)
-    assert curve[0][1] is not None and curve[1] == (1e12, None, None)
+    curve = network.reg_curve(N, N, [0, 0.01], seed=0, steps=2, lr=1)  # 2 small steps: still above uniform
+    assert curve == [(0, None, None, 1), (0.01, None, None, 1)]
+    curve = network.reg_curve(N, N, [0.01, 10], seed=0, steps=50, lr=50)
+    assert [row[3] for row in curve] == [0, 0] and all(row[1] <= math.log(N.shape[1]) for row in curve)
 
 
 def test_train_with_no_val_logs_none():
     N = counts(SMALL, corpus.build_vocab(SMALL))
-    _, log = network.train(N, np.zeros_like(N), seed=0, steps=2, lr=1, reg=0)
+    _, log = network.train(N, np.zeros_like(N), seed=0, steps=2, lr=10, reg=0)
     assert [row.val_nll for row in log] == [None, None, None]
 
 
-def test_train_raises_when_it_diverges():
+def test_a_step_that_would_raise_the_loss_is_retaken_at_half_the_rate():
+    # A handful of names: plain descent at lr 50 (the lecture's loop) overshoots and cycles for good
+    words = ["ana", "bob", "eve", "ann", "bo"]
+    itos = corpus.build_vocab(words)
+    W = torch.randn((len(itos), len(itos)), generator=torch.Generator().manual_seed(0), requires_grad=True)
+    xs, ys, plain = *reference.bigrams(words, itos), []
+    for _ in range(60):
+        out = reference.loss(W, xs, ys, 0.01)
+        plain.append(out.item())
+        W.grad = None
+        out.backward()
+        W.data += -50 * W.grad
+    assert any(later > earlier for earlier, later in zip(plain, plain[1:], strict=False))
+    _, log = network.train(counts(words, itos), counts(words, itos), seed=0, steps=60, lr=50, reg=0.01)
+    losses = [row.loss for row in log]
+    assert all(later <= earlier * (1 + network.RISE) for earlier, later in zip(losses, losses[1:], strict=False))
+    assert losses[-1] < min(plain)  # and it ends lower than plain descent ever gets
+    rates = [row.lr for row in log]
+    assert rates[0] == 50 and rates[-1] < 50 and all(r in (50 / 2**k for k in range(60)) for r in rates)
+    assert rates == sorted(rates, reverse=True)  # halved for good
+    # where no step overshoots, it is the lecture's loop to the last bit (test_train_follows_the_lecture_loop)
+
+
+def test_training_that_gives_no_model_raises_diverged():
     N = counts(SMALL, corpus.build_vocab(SMALL))
-    with pytest.raises(FloatingPointError, match="step"):
-        network.train(N, N, seed=0, steps=100, lr=1e9, reg=0.01)
+    with pytest.raises(network.Diverged, match="at step 2 the train NLL is .* above the uniform model's"):
+        network.train(N, N, seed=0, steps=2, lr=1, reg=0)
+    certain = counts(["ab"], [".", "a", "b"])  # every next character certain: the loss falls as W grows
+    with pytest.raises(network.Diverged, match="at step 3 some of its probabilities are 0 in float32"):
+        network.train(certain, certain, seed=0, steps=3, lr=1e12, reg=0)
 
 
 def test_sample_equals_the_lecture_loop(names):

@@ -101,6 +101,15 @@ class LogRow(NamedTuple):
     train_nll: float
     val_nll: float | None  # None when val counts nothing
     kl: float  # KL(train's row frequencies || softmax(W)) over train contexts: the NLL above the floor
+    lr: float  # the learning rate of the step that led here: train_nn.lr, halved each time a step overshot
+
+
+class Diverged(Exception):
+    """Training gave no usable network; the message says how, and at which step."""
+
+
+# A step "raises the loss" when it grows by more than this fraction of it: float64 noise is about 1e-16
+RISE = 1e-12
 
 
 def train(N_train, N_val, seed, steps, lr, reg, contexts=None, n_contexts=None):
@@ -108,27 +117,27 @@ def train(N_train, N_val, seed, steps, lr, reg, contexts=None, n_contexts=None):
 
     N_train and N_val (C, V) count the next characters after the sorted contexts (C,) of the
     counts table (by default the bigram model's: every character, C = V); W has a row for each
-    of the n_contexts = V**(order - 1) contexts (by default C), and
-    one_hot(context) @ W is its row. A row whose context the table lacks gets no gradient
-    from the NLL, only from the L2 penalty, which scales it by d = 1 - 2 lr reg / W.numel()
-    each step: so only the table's rows are trained, O(C * V) a step, and the others are
-    their initial values times d**steps. A context never seen in train thus keeps what the
-    initial draw and the penalty leave it, where add-alpha smoothing gives it the uniform row.
+    of the n_contexts = V**(order - 1) contexts (by default C), and one_hot(context) @ W is its
+    row. A row whose context the table lacks gets no gradient from the NLL, only from the L2
+    penalty, which scales it by 1 - 2 lr reg / W.numel() each step: so only the table's rows are
+    trained, O(C * V) a step, and the others are their initial values times those factors. A
+    context never seen in train keeps what the initial draw and the penalty leave it.
 
-    W starts from the lecture's draw (init_weights) and trains in float64: the loss is
-    convex in W, so the kernels' last-bit differences stay near 1e-15 through training
-    (measured: at most 7e-15 on the lecture's counts after 100 steps at lr 50, where float32
-    training differs by 1e-6), and rounding the result to float32 hides them. The residual
-    risk is a weight within 1e-14 of a float32 rounding boundary: about one chance in 10**7
-    a weight, 10**-4 for V = 27; tests/test_reproducible.py would show it. The lecture's
-    figures are unchanged at the digits it prints.
+    Each step is the lecture's W.data += -lr * W.grad, with one safeguard: a step that would
+    raise the loss is taken again from the same W at half the rate, which then stays halved.
+    The loss is convex in W, so descent always succeeds at a small enough rate. On a large
+    corpus the lecture's lr = 50 never overshoots and this changes nothing; on a handful of
+    names (large, peaked rows) plain descent at lr 50 cycles forever, above its own best loss.
+    The log records the rate of every step.
+
+    W starts from the lecture's draw (init_weights) and trains in float64: the kernels'
+    last-bit differences stay near 1e-15, and rounding the result to float32 hides them.
 
     Gradient descent approaches the counts model (alpha = 0), whose train NLL is the lowest
-    any W reaches; the log's kl is the distance left. Rows seen rarely in train get small
-    gradients and lag, and the L2 penalty keeps a gap however long it trains, pulling W
-    towards 0, the uniform model: with reg > 0 the network is a smoothed counts model.
-    The log has one LogRow per step, 0..steps.
-    Raises FloatingPointError when the loss stops being finite, or W outgrows float32.
+    any W reaches; the log's kl is the distance left. The log has one LogRow per step, 0..steps.
+    Raises Diverged when the trained network is no model: its train NLL ends above the uniform
+    model's log V, or a probability of the float32 W underflows to 0 (weights so large that
+    it predicts some next character with certainty).
     """
     import torch
 
@@ -139,45 +148,59 @@ def train(N_train, N_val, seed, steps, lr, reg, contexts=None, n_contexts=None):
     W = torch.tensor(W0[contexts], requires_grad=True)  # (C, V): the rows the table trains
     outside = np.ones(n_contexts, dtype=bool)
     outside[contexts] = False
-    outside_sq = float((W0[outside] ** 2).sum())  # their share of sum(W**2), scaled by d**2 a step
-    decay = 1 - 2 * lr * reg / W0.size
+    outside_sq0 = float((W0[outside] ** 2).sum())  # their share of sum(W**2), times scale**2 as they decay
+    scale = 1.0  # the product of the penalty's factors 1 - 2 lr reg / W0.size so far
     freq_train = torch.as_tensor(N_train / N_train.sum())  # (C, V) float64
     freq_val = torch.as_tensor(N_val / N_val.sum()) if N_val.sum() else None
     floor = evaluation.nll(counting.frequencies(N_train), N_train)  # the counts model's train NLL at alpha = 0
+
+    def evaluated(W, scale):
+        return bigram_loss(W, freq_train, reg, outside_sq0 * scale**2, W0.size)
+
+    loss, train_nll, logp = evaluated(W, scale)
     log = []
     for step in range(steps + 1):
-        loss, train_nll, logp = bigram_loss(W, freq_train, reg, outside_sq, W0.size)
-        if not torch.isfinite(loss):
-            raise FloatingPointError(f"the loss is {loss.item()} at step {step}")
         val_nll = None if freq_val is None else -(freq_val * logp.detach()).sum().item()  # the same W's NLL on val
-        log.append(LogRow(step, loss.item(), train_nll.item(), val_nll, train_nll.item() - floor))
+        log.append(LogRow(step, loss.item(), train_nll.item(), val_nll, train_nll.item() - floor, lr))
         if step == steps:
             break
         W.grad = None
         loss.backward()
-        W.data += -lr * W.grad
-        outside_sq *= decay**2
-    W_all = W0 * decay**steps
+        while True:
+            W_next = (W.detach() + -lr * W.grad).requires_grad_()  # the lecture's W.data += -lr * W.grad
+            scale_next = scale * (1 - 2 * lr * reg / W0.size)
+            loss_next, train_nll_next, logp_next = evaluated(W_next, scale_next)
+            if loss_next.item() <= loss.item() + RISE * abs(loss.item()):  # False for nan: a step too far
+                break
+            lr /= 2
+        W, scale, loss, train_nll, logp = W_next, scale_next, loss_next, train_nll_next, logp_next
+
+    if train_nll.item() > math.log(V):
+        raise Diverged(
+            f"at step {steps} the train NLL is {train_nll.item():.4f}, above the uniform model's "
+            f"log V = {math.log(V):.4f}"
+        )
+    W_all = W0 * scale
     W_all[contexts] = W.detach().numpy()
     with np.errstate(over="ignore"):
         W_all = W_all.astype(np.float32)
-    if not np.isfinite(W_all).all():  # float64 kept the loss finite, but the weights outgrew float32
-        raise FloatingPointError(f"the weights pass float32's range after {steps} steps")
+    if not np.isfinite(W_all).all() or not softmax(W_all).astype(np.float32).all():
+        raise Diverged(f"at step {steps} some of its probabilities are 0 in float32")
     return W_all, log
 
 
 def reg_curve(N_train, N_val, regs, seed, steps, lr, contexts=None, n_contexts=None):
-    """(reg, train NLL, val NLL) of the network trained from the same init with each reg.
+    """(reg, train NLL, val NLL, diverged) of the network trained from the same init with each reg.
 
     Training from counts makes each point cost O(steps * C * V). A reg at which training
-    diverges gives (reg, None, None).
+    diverges (train raises Diverged) gives (reg, None, None, 1).
     """
     curve = []
     for reg in regs:
         try:
             last = train(N_train, N_val, seed, steps, lr, reg, contexts, n_contexts)[1][-1]
-        except FloatingPointError:
-            curve.append((reg, None, None))
+        except Diverged:
+            curve.append((reg, None, None, 1))
         else:
-            curve.append((reg, last.train_nll, last.val_nll))
+            curve.append((reg, last.train_nll, last.val_nll, 0))
     return curve
