@@ -32,7 +32,7 @@ SCHEMA = {
         "seed": (int, lambda x: 0 <= x < 2**64, "an integer in [0, 2**64)"),
         "steps": (int, lambda x: 1 <= x <= 100_000, "an integer in [1, 100000]"),
         "lr": (float, lambda x: 0 < x <= 1e12, "a number in (0, 1e12]"),
-        "reg": (float, lambda x: 0 <= x <= 1e12, "a number in [0, 1e12]"),
+        "reg": (float, lambda x: 0 <= x <= 1e6, "a number in [0, 1e6]"),
     },
     "alpha_curve": {
         "log10_min": (int, lambda x: -12 <= x <= 12, "an integer in [-12, 12]"),

@@ -134,7 +134,7 @@ BAD_VALUES = [
     ("train_nn", "steps", 0),  # the initial draw: worse than the uniform model
     ("train_nn", "steps", 10**6),
     ("train_nn", "lr", 1e13),
-    ("train_nn", "reg", 1e13),
+    ("train_nn", "reg", 1e7),
     ("train_nn", "steps", 10.5),
     ("train_nn", "lr", 0),
     ("train_nn", "lr", -3),
