@@ -29,6 +29,8 @@ def spellable(names, itos, lowercase):
         missing = next((ch for ch in name if ch not in vocab), None)
         if not name:
             refused.append((given, "an empty name"))
+        elif corpus.BOUNDARY in name:
+            refused.append((given, f"it contains {corpus.BOUNDARY!r}, the word boundary token"))
         elif missing is not None:
             refused.append((given, f"character {missing!r} is not in this corpus's vocabulary"))
         elif name not in ok:

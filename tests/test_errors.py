@@ -293,12 +293,14 @@ def test_a_network_with_zero_probabilities_is_refused_naming_its_params(tmp_path
 
 def test_a_learning_rate_that_overshoots_is_halved_and_said(tmp_path):
     (tmp_path / "train.csv").write_text(",.,a,b\n.,0,3,1\na,2,1,1\nb,2,0,0\n")
-    done = run_stage(tmp_path, "train_nn", "train.csv", "train.csv", "W.csv", "loss.csv", train_nn={"reg": 20})
+    done = run_stage(
+        tmp_path, "train_nn", "train.csv", "train.csv", "W.csv", "loss.csv", train_nn={"reg": 20, "lr": 50, "steps": 30}
+    )
     assert done.returncode == 0, done.stderr
     log = list(csv.DictReader((tmp_path / "loss.csv").open()))
     losses, rates = [float(row["loss"]) for row in log], [float(row["lr"]) for row in log]
-    assert losses == sorted(losses, reverse=True) and rates[-1] < rates[0] == DEFAULTS["train_nn"]["lr"]
-    assert f"note: train_nn.lr = {DEFAULTS['train_nn']['lr']:g} overshoots on this corpus" in done.stderr.decode()
+    assert losses == sorted(losses, reverse=True) and rates[-1] < rates[0] == 50
+    assert "note: train_nn.lr = 50 overshoots on this corpus" in done.stderr.decode()
 
 
 def test_the_score_command_before_dvc_repro_says_to_run_it(repo):
@@ -320,13 +322,14 @@ def score_inputs(tmp_path, itos):
 
 def test_the_score_command_scores_what_it_can_and_names_the_rest(tmp_path):
     score_inputs(tmp_path, [".", "a", "b", "é"])
-    done = run_stage(tmp_path, "score", "AB", "abc", "", "bé")
+    done = run_stage(tmp_path, "score", "AB", "abc", "", "bé", "a.b", prepare={"lowercase": True})
     out, err = done.stdout.decode(), done.stderr.decode()
     assert done.returncode == 1 and "Traceback" not in err, err
     assert "ab: " in out and "bé: " in out and "abc" not in out  # scored, lowercased as the corpus is
     assert "warning: 'abc' is not scored: character 'c' is not in this corpus's vocabulary" in err
     assert "warning: '' is not scored: an empty name" in err
-    assert err.endswith("error: 2 of the names given are not scored\n"), err
+    assert "warning: 'a.b' is not scored: it contains '.', the word boundary token" in err
+    assert err.endswith("error: 3 of the names given are not scored\n"), err
 
     done = run_stage(tmp_path, "score", "AB", prepare={"lowercase": False})
     assert done.returncode == 1 and "character 'A' is not in this corpus's vocabulary" in done.stderr.decode()
@@ -339,7 +342,11 @@ def test_the_score_stage_leaves_out_names_the_corpus_cannot_spell(tmp_path):
     options |= {"metrics": "s.json", "table": "s.csv"}
     args = [x for option, path in options.items() for x in (f"--{option}", path)]
     done = run_stage(
-        tmp_path, "score", *args, prepare={"names_file": "names.txt"}, score={"first": 2, "names": ["BA", "abz", "a"]}
+        tmp_path,
+        "score",
+        *args,
+        prepare={"names_file": "names.txt", "lowercase": True},
+        score={"first": 2, "names": ["BA", "abz", "a"]},
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr.decode() == (
