@@ -1,9 +1,15 @@
 """The lecture's code, loop by loop: the oracle the fast model functions are checked against.
 
 Deliberately plain: Python loops over every name and character, and the network trained
-on one-hot inputs of every bigram, as in makemore part 1.
+on one-hot inputs of every prediction, as in makemore part 1. Generalised to model.order
+as the lecture's later parts pad (context = [0] * block_size): each name gets order - 1
+'.' in front and one behind, and each character is predicted from the order - 1 before it,
+its context; at order 2 every function is the lecture's bigram loop, zip(chs, chs[1:]).
+A matrix has a row for each of the V**(order - 1) contexts, in the order of contexts():
+a context's row is its characters read as base-V digits, the oldest first.
 """
 
+import itertools
 import math
 
 import torch
@@ -15,141 +21,138 @@ def vocab(words):
     return ["."] + chars
 
 
-def counts(words, itos):
+def contexts(itos, order=2):
+    """Every context's label, in row order: the strings of order - 1 characters ('' at order 1)."""
+    return ["".join(chs) for chs in itertools.product(itos, repeat=order - 1)]
+
+
+def windows(w, order=2):
+    """(context, next character) of each prediction in the word w: len(w) + 1 of them at every order."""
+    chs = ["."] * (order - 1) + list(w) + ["."]
+    return [("".join(chs[i - order + 1 : i]), chs[i]) for i in range(order - 1, len(chs))]
+
+
+def row(context, stoi):
+    """A context's row: its characters as base-V digits, the oldest most significant."""
+    r = 0
+    for ch in context:
+        r = r * len(stoi) + stoi[ch]
+    return r
+
+
+def counts(words, itos, order=2):
+    """N (V**(order - 1), V): how often each character follows each context."""
     stoi = {s: i for i, s in enumerate(itos)}
-    N = torch.zeros((len(itos), len(itos)), dtype=torch.int64)
+    N = torch.zeros((len(itos) ** (order - 1), len(itos)), dtype=torch.int64)
     for w in words:
-        chs = ["."] + list(w) + ["."]
-        for ch1, ch2 in zip(chs, chs[1:]):
-            N[stoi[ch1], stoi[ch2]] += 1
+        for context, ch in windows(w, order):
+            N[row(context, stoi), stoi[ch]] += 1
     return N
 
 
 def probabilities(N, alpha):
+    """The lecture's P = (N + alpha).float(); P /= P.sum(1, keepdims=True), each row's sum taken
+    exactly (in float64, then rounded to float32: no summation order of float32 is the lecture's).
+    A row with nothing to normalise (alpha = 0, a context never seen) is uniform, 1/V: the limit
+    of (0 + alpha) / (V * alpha) as alpha -> 0."""
     P = (N + alpha).float()
-    P /= P.sum(1, keepdims=True)
+    totals = P.double().sum(1, keepdims=True).float()
+    P /= totals
+    P[totals[:, 0] == 0] = 1 / P.shape[1]
     return P
 
 
-def nll(P, words, itos):
+def nll(P, words, itos, order=2):
     """The lecture's log-likelihood loop (scores below), but each term in float64, summed exactly."""
-    logprobs = [logprob for _, _, logprob in scores(P, words, itos)]
+    logprobs = [logprob for _, _, logprob in scores(P, words, itos, order)]
     return -math.fsum(logprobs) / len(logprobs)
 
 
-def bigrams(words, itos):
+def ngrams(words, itos, order=2):
+    """The lecture's xs, ys: the (context row, next index) of every prediction, int64 tensors."""
     stoi = {s: i for i, s in enumerate(itos)}
     xs, ys = [], []
     for w in words:
-        chs = ["."] + list(w) + ["."]
-        for ch1, ch2 in zip(chs, chs[1:]):
-            xs.append(stoi[ch1])
-            ys.append(stoi[ch2])
-    return torch.tensor(xs), torch.tensor(ys)
+        for context, ch in windows(w, order):
+            xs.append(row(context, stoi))
+            ys.append(stoi[ch])
+    return torch.tensor(xs, dtype=torch.int64), torch.tensor(ys, dtype=torch.int64)
 
 
 def loss(W, xs, ys, reg):
     """The lecture's forward pass: one-hot @ W, exp, normalise, mean -log p + reg * mean(W**2)."""
-    xenc = F.one_hot(xs, num_classes=W.shape[0]).to(W.dtype)
+    return forward(W, F.one_hot(xs, num_classes=W.shape[0]).to(W.dtype), ys, reg)
+
+
+def forward(W, xenc, ys, reg):
     logits = xenc @ W
     counts = logits.exp()
     probs = counts / counts.sum(1, keepdims=True)
-    return -probs[torch.arange(len(xs)), ys].log().mean() + reg * (W**2).mean()
+    return -probs[torch.arange(len(ys)), ys].log().mean() + reg * (W**2).mean()
 
 
 def descend(W, xs, ys, steps, lr, reg):
-    """The lecture's training loop: `steps` of full-batch gradient descent on W, in place."""
+    """The lecture's training loop: `steps` of full-batch gradient descent on W, in place. The
+    one-hot inputs are the same every step: encoded once, and stored sparse, a single 1 in each
+    row of V**(order - 1) columns (dense, order 3 would take a gigabyte)."""
+    rows = torch.stack([torch.arange(len(xs)), xs])
+    ones = torch.ones(len(xs), dtype=W.dtype)
+    xenc = torch.sparse_coo_tensor(rows, ones, (len(xs), W.shape[0]), check_invariants=True)
     for _ in range(steps):
-        out = loss(W, xs, ys, reg)
+        out = forward(W, xenc, ys, reg)
         W.grad = None
         out.backward()
         W.data += -lr * W.grad
     return W.detach()
 
 
-def train(words, itos, seed, steps, lr, reg):
+def train(words, itos, seed, steps, lr, reg, order=2, dtype=torch.float32):
+    """The lecture's network: W = torch.randn((V**(order - 1), V), generator=g), then descend, in dtype."""
     g = torch.Generator().manual_seed(seed)
-    W = torch.randn((len(itos), len(itos)), generator=g, requires_grad=True)
-    return descend(W, *bigrams(words, itos), steps, lr, reg)
+    W = torch.randn((len(itos) ** (order - 1), len(itos)), generator=g).to(dtype).requires_grad_()
+    return descend(W, *ngrams(words, itos, order), steps, lr, reg)
 
 
-def sample(P, itos, num, seed, max_len=None):
-    """The lecture's sampling loop; a name stops after max_len characters, if given."""
+def sample(P, itos, num, seed, max_len=None, order=2):
+    """The lecture's sampling loop, the context the last order - 1 characters drawn ('.' before the
+    first); a name stops after max_len characters, if given. P (V**(order - 1), V)."""
     g = torch.Generator().manual_seed(seed)
     names = []
     for _ in range(num):
         out = []
-        ix = 0
+        context = [0] * (order - 1)
         while max_len is None or len(out) < max_len:
+            ix = 0
+            for c in context:
+                ix = ix * len(itos) + c
             p = P[ix]
             ix = torch.multinomial(p, num_samples=1, replacement=True, generator=g).item()
-            if ix == 0:
-                break
-            out.append(itos[ix])
-        names.append("".join(out))
-    return names
-
-
-def scores(P, words, itos):
-    """The lecture's scoring loop: (bigram, prob, logprob) of every bigram of every word; log 0 is -inf."""
-    stoi = {s: i for i, s in enumerate(itos)}
-    out = []
-    for w in words:
-        chs = ["."] + list(w) + ["."]
-        for ch1, ch2 in zip(chs, chs[1:]):
-            prob = float(P[stoi[ch1], stoi[ch2]])
-            out.append((ch1 + ch2, prob, math.log(prob) if prob > 0 else -math.inf))
-    return out
-
-
-def top_bigrams(words):
-    """The lecture's bigram dict b, sorted by count as the lecture sorts it; ties in vocabulary order."""
-    b = {}
-    for w in words:
-        chs = ["."] + list(w) + ["."]
-        for ch1, ch2 in zip(chs, chs[1:]):
-            b[(ch1, ch2)] = b.get((ch1, ch2), 0) + 1
-    itos = vocab(words)
-    return sorted(b.items(), key=lambda kv: (-kv[1], itos.index(kv[0][0]), itos.index(kv[0][1])))
-
-
-def ngrams(words, itos, order):
-    """The lecture's loop with a longer context: each word padded with order - 1 '.' in front and one
-    behind, every window of `order` characters; returns the (context index, next index) of each."""
-    stoi = {s: i for i, s in enumerate(itos)}
-    xs, ys = [], []
-    for w in words:
-        chs = ["."] * (order - 1) + list(w) + ["."]
-        for i in range(order - 1, len(chs)):
-            context = 0
-            for ch in chs[i - order + 1 : i]:
-                context = context * len(itos) + stoi[ch]
-            xs.append(context)
-            ys.append(stoi[chs[i]])
-    return torch.tensor(xs, dtype=torch.int64), torch.tensor(ys, dtype=torch.int64)
-
-
-def train_order(words, itos, order, seed, steps, lr, reg):
-    """The lecture's training loop on one-hot contexts: W (V**(order - 1), V), in float64."""
-    g = torch.Generator().manual_seed(seed)
-    W = torch.randn((len(itos) ** (order - 1), len(itos)), generator=g).double().requires_grad_()
-    return descend(W, *ngrams(words, itos, order), steps, lr, reg)
-
-
-def sample_order(P, itos, order, num, seed, max_len=100):
-    """The lecture's sampling loop, keeping the last order - 1 characters as the context; P (V**(order-1), V)."""
-    g = torch.Generator().manual_seed(seed)
-    V, names = len(itos), []
-    for _ in range(num):
-        out, context = [], [0] * (order - 1)
-        while len(out) < max_len:
-            row = 0
-            for ix in context:
-                row = row * V + ix
-            ix = torch.multinomial(P[row], num_samples=1, replacement=True, generator=g).item()
             if ix == 0:
                 break
             out.append(itos[ix])
             context = (context + [ix])[1:]
         names.append("".join(out))
     return names
+
+
+def scores(P, words, itos, order=2):
+    """The lecture's scoring loop: (context + next, prob, logprob) of every prediction in every word;
+    log 0 is -inf."""
+    stoi = {s: i for i, s in enumerate(itos)}
+    out = []
+    for w in words:
+        for context, ch in windows(w, order):
+            prob = float(P[row(context, stoi), stoi[ch]])
+            out.append((context + ch, prob, math.log(prob) if prob > 0 else -math.inf))
+    return out
+
+
+def top_bigrams(words, order=2):
+    """The lecture's bigram dict b, of every (context, next), sorted by count as the lecture sorts it;
+    ties in vocabulary order, the context first."""
+    b = {}
+    for w in words:
+        for context, ch in windows(w, order):
+            b[(context, ch)] = b.get((context, ch), 0) + 1
+    rank = {ch: i for i, ch in enumerate(vocab(words))}
+    return sorted(b.items(), key=lambda kv: (-kv[1], [rank[ch] for ch in kv[0][0]], rank[kv[0][1]]))

@@ -67,7 +67,7 @@ def test_missing_names_file(tmp_path):
 
 def test_messy_but_valid_names_are_normalised(tmp_path):
     content = "\ufeffAnna\r\n  bob \r\n\r\nanna\nZoë\njosé\nBob".encode()  # BOM, CRLF, spaces, case, no final newline
-    done = prepare(tmp_path, content, val_frac=0.0, test_frac=0.0)
+    done = prepare(tmp_path, content, val_frac=0.0, test_frac=0.0, lowercase=True)
     assert done.returncode == 0, done.stderr
     train = (tmp_path / "out/train.txt").read_text(encoding="utf-8").split()
     assert sorted(train) == ["anna", "anna", "bob", "bob", "josé", "zoë"]  # duplicates are data
@@ -235,7 +235,11 @@ def test_metrics_are_strict_readable_json(tmp_path):
 def test_alpha_zero_with_an_unseen_held_out_bigram_reports_inf(tmp_path):
     repo = Repo(tmp_path / "project")
     repo.write("data/names.txt", "\n".join("abcdefghijklmnopqrstuvwxyz"))  # each name a letter of its own
-    repo.set_params(smooth={"alpha": 0})
+    repo.set_params(  # 20 names for train, 3 for val and test, the bigram model
+        prepare={"names_file": "data/names.txt", "val_frac": 0.1, "test_frac": 0.1},
+        model={"order": 2},
+        smooth={"alpha": 0},
+    )
     repro = repo.dvc("repro")
     metrics = json.loads(repo.read("metrics/eval.json"))
     # Every val name starts with a letter no train name starts with: P['.', c] = 0. Its row c is
@@ -361,7 +365,10 @@ def test_any_alphabet_long_names_and_a_single_name_run_end_to_end(tmp_path):
     repo = Repo(tmp_path / "project")
     names = ["zoë", "josé", "ÅSA", "li", "x" * 5000, "müller", "ana", "émile", "søren", "ana"]
     repo.write("data/names.txt", "\n".join(names))
-    repo.set_params(score={"names": ["zoë", "søren"]})
+    repo.set_params(  # 8 names for train, one for val and test
+        prepare={"names_file": "data/names.txt", "lowercase": True, "val_frac": 0.1, "test_frac": 0.1},
+        score={"names": ["zoë", "søren"]},
+    )
     repo.dvc("repro")
     vocab = json.loads(repo.read("data/prepared/vocab.json"))
     assert vocab == [".", *"aeijlmnorsxz", "å", "é", "ë", "ø", "ü"]

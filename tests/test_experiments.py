@@ -1,9 +1,14 @@
 """The daily loop through DVC: an experiment read back from `dvc exp show`, and sharing via a remote."""
 
 import json
+import math
 import re
 import shutil
 
+import pandas as pd
+import pytest
+
+from stages.model import evaluation
 from tests.conftest import Repo
 
 
@@ -12,6 +17,7 @@ def test_an_experiment_shows_its_params_and_metrics(tmp_path):
     repo.dvc("repro")
     repo.commit("baseline")
     baseline = json.loads(repo.read("metrics/eval.json"))
+    baseline_curve = pd.read_csv(repo.path / "plots/reg.csv")
 
     committed = repo.params()
     alpha = committed["smooth"]["alpha"] / 2 if committed["smooth"]["alpha"] else 0.5
@@ -26,12 +32,20 @@ def test_an_experiment_shows_its_params_and_metrics(tmp_path):
     assert exp["data"]["params"]["params.yaml"]["data"]["train_nn"]["reg"] == reg
     metrics = exp["data"]["metrics"]["metrics/eval.json"]["data"]
     assert metrics == json.loads(repo.read("metrics/eval.json"))  # the experiment is applied to the workspace
+    reg_curve = pd.read_csv(repo.path / "plots/reg.csv")
     for model in ("counts", "nn"):
         for split in ("val", "test"):
-            assert metrics[model][split]["nll"] != baseline[model][split]["nll"]
+            if baseline[model][split]["bigrams"]:  # prepare.val_frac or test_frac 0: no NLL to change
+                assert metrics[model][split]["nll"] != baseline[model][split]["nll"]
     fits_closer = metrics["counts"]["train"]["nll"] < baseline["counts"]["train"]["nll"]
     assert fits_closer == (alpha < committed["smooth"]["alpha"])  # less smoothing fits train closer
-    assert metrics["nn"]["train"]["nll"] > baseline["nn"]["train"]["nll"]  # more regularisation
+    # The network trained with each reg: its train NLL is the reg curve's at the chosen reg, which trains alike.
+    # (More regularisation fits train worse only once training has converged: after train_nn.steps it may not
+    # have, and the penalty's pull towards 0 can then speed it up.)
+    assert metrics["nn"]["train"]["nll"] != baseline["nn"]["train"]["nll"]
+    for curve, chosen, m in [(baseline_curve, committed["train_nn"]["reg"], baseline), (reg_curve, reg, metrics)]:
+        assert list(curve.reg[curve.chosen == 1]) == pytest.approx([chosen])
+        assert list(curve.train_nll[curve.chosen == 1]) == pytest.approx([m["nn"]["train"]["nll"]], abs=1e-5)
 
     table = repo.dvc(
         "exp", "show", "--no-pager", "--drop", ".*", "--keep", r"Experiment|smooth\.alpha|(counts|nn)\.val\.nll"
@@ -57,17 +71,37 @@ def test_outputs_travel_through_a_remote(tmp_path):
     assert repo.read("data/prepared/train.txt")
 
 
+def grid(repo, curve):
+    """The points of a curve's grid in params.yaml (alpha_curve or reg_curve), without a chosen value."""
+    p = repo.params()[curve]
+    return evaluation.log_grid(p["log10_min"], p["log10_max"], 0)
+
+
+def nearest(points, value):
+    """The point nearest to value on a log scale (the smallest for 0)."""
+    return min(points, key=lambda x: abs(math.log10(x / value)) if value > 0 else x)
+
+
 def test_plots_diff_reads_as_a_comparison(tmp_path):
     """`dvc plots diff HEAD` after new smooth.alpha and train_nn.reg: each revision named, its change from
     the committed one drawn, the chosen values told apart, and a curve no param moved drawn once."""
     import vl_convert
 
     repo = Repo(tmp_path / "project")
+    committed = repo.params()
+    # A curve stage adds its chosen value to the grid when it is off it: the committed values moved to the
+    # nearest grid points, so that both revisions' curves have the same points and no param moves them.
+    before = {
+        "alpha": nearest(grid(repo, "alpha_curve"), committed["smooth"]["alpha"]),
+        "reg": nearest(grid(repo, "reg_curve"), committed["train_nn"]["reg"]),
+    }
+    repo.set_params(smooth={"alpha": before["alpha"]}, train_nn={"reg": before["reg"]})
     repo.dvc("repro")
     repo.commit("baseline")
-    committed = repo.params()
-    alpha, reg = committed["smooth"]["alpha"] * 4 + 1, committed["train_nn"]["reg"] * 4 + 0.1
-    repo.set_params(smooth={"alpha": alpha}, train_nn={**committed["train_nn"], "reg": reg})
+    # New values on the grids too, about a decade away
+    alpha = nearest([x for x in grid(repo, "alpha_curve") if x != before["alpha"]], before["alpha"] * 10)
+    reg = nearest([x for x in grid(repo, "reg_curve") if x != before["reg"]], before["reg"] * 10)
+    repo.set_params(smooth={"alpha": alpha}, train_nn={"reg": reg})
     repo.dvc("repro")
 
     shown = json.loads(repo.dvc("plots", "diff", "HEAD", "--json").stdout)["data"]
@@ -81,7 +115,7 @@ def test_plots_diff_reads_as_a_comparison(tmp_path):
     top = svgs["The 30 most common bigrams in train"]  # the two revisions' bars side by side, in a legend
     assert ">HEAD</text>" in top and ">workspace</text>" in top
     tuning = svgs["Smoothing and regularisation do the same job"]
-    assert f">HEAD: smooth.alpha = {committed['smooth']['alpha']:g}<" in tuning
+    assert f">HEAD: smooth.alpha = {before['alpha']:g}<" in tuning
     assert f">smooth.alpha = {alpha:g}<" in tuning and f">train_nn.reg = {reg:g}<" in tuning
     assert ">train<" in tuning and ">HEAD: train<" not in tuning  # the grids' curves are the same in both: drawn once
     loss = svgs["Loss per step"]

@@ -124,7 +124,8 @@ def test_the_pipeline_gives_the_lecture_results(lecture, tmp_path):
     repo = Repo(tmp_path / "project")
     repo.write("data/names.txt", "".join(name + "\n" for name in names_with_counts(N, itos)))
     repo.set_params(  # the lecture's settings, whatever params.yaml says today
-        prepare={"val_frac": 0.0, "test_frac": 0.0, "lowercase": True},
+        prepare={"names_file": "data/names.txt", "val_frac": 0.0, "test_frac": 0.0, "lowercase": True},
+        model={"order": 2},
         smooth={"alpha": 1},
         train_nn={"seed": SEED, "steps": 100, "lr": 50, "reg": 0.01},
         sample={"seed": SEED, "num": 20, "max_len": 100},

@@ -221,7 +221,7 @@ def test_loss_and_gradient_from_counts_equal_the_one_hot_network(names):
     N = counts(names, itos)
     W = torch.randn((27, 27), generator=torch.Generator().manual_seed(2147483647)) * 2
     W1, W2 = W.clone().requires_grad_(), W.clone().requires_grad_()
-    one_hot = reference.loss(W1, *reference.bigrams(names, itos), reg=0.01)
+    one_hot = reference.loss(W1, *reference.ngrams(names, itos), reg=0.01)
     one_hot.backward()
     from_counts, _, _ = network.bigram_loss(W2, torch.as_tensor(N / N.sum(), dtype=torch.float32), reg=0.01)
     from_counts.backward()

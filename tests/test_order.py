@@ -26,11 +26,7 @@ def table(words, itos, order, also=()):
 
 def reference_counts(words, itos, order):
     """N over every one of the V**(order - 1) contexts, by the padded loop."""
-    xs, ys = reference.ngrams(words, itos, order)
-    N = torch.zeros((len(itos) ** (order - 1), len(itos)), dtype=torch.int64)
-    for x, y in zip(xs.tolist(), ys.tolist(), strict=True):
-        N[x, y] += 1
-    return N.numpy()
+    return reference.counts(words, itos, order).numpy()
 
 
 @pytest.mark.parametrize("order", ORDERS)
@@ -102,7 +98,7 @@ def test_train_follows_the_one_hot_loop_at_every_order(order):
     _, N_val = table(HELD_OUT, itos, order, also=[WORDS])
     n = len(itos) ** (order - 1)
     W, log = network.train(N_train, N_val, seed=5, steps=30, lr=10, reg=0.05, contexts=contexts, n_contexts=n)
-    expected = reference.train_order(WORDS, itos, order, seed=5, steps=30, lr=10, reg=0.05)
+    expected = reference.train(WORDS, itos, seed=5, steps=30, lr=10, reg=0.05, order=order, dtype=torch.float64)
     assert W.shape == (n, len(itos))
     assert np.allclose(W, expected.numpy(), atol=1e-5)  # unseen contexts too: init times the penalty's decay
     probs = torch.softmax(torch.as_tensor(W, dtype=torch.float64), 1)
@@ -116,7 +112,7 @@ def test_sampling_at_order_3_draws_what_torch_multinomial_draws():
     full = reference.probabilities(torch.as_tensor(reference_counts(WORDS, itos, 3)), 0.1)  # (V**2, V)
     for seed in [0, 1, 2147483647]:
         ours = sampling.sample(full.numpy(), itos, num=25, max_len=30, seed=seed, order=3)
-        assert ours == reference.sample_order(full, itos, 3, num=25, seed=seed, max_len=30)
+        assert ours == reference.sample(full, itos, num=25, seed=seed, max_len=30, order=3)
 
 
 def test_the_counts_model_samples_unseen_contexts_from_the_uniform_row():
@@ -175,7 +171,7 @@ def test_the_pipeline_at_order_3(tmp_path):
     assert W.shape == (len(itos) ** 2, len(itos))
     drawn = repo.read("data/samples/counts.txt").splitlines()
     cfg = p["sample"]
-    assert drawn == reference.sample_order(P, itos, 3, cfg["num"], cfg["seed"], max_len=cfg["max_len"])
+    assert drawn == reference.sample(P, itos, cfg["num"], cfg["seed"], max_len=cfg["max_len"], order=3)
     assert all(len(bigram) == 3 for bigram in pd.read_csv(repo.path / "plots/score.csv", keep_default_na=False).bigram)
     shown = json.loads(repo.dvc("plots", "show", "--json").stdout)
     assert not shown.get("errors")
@@ -183,4 +179,5 @@ def test_the_pipeline_at_order_3(tmp_path):
         if plot["type"] == "vega":
             assert vl_convert.vegalite_to_png(plot["content"]).startswith(b"\x89PNG"), title
     heatmap = [len(plot[0]["content"]["data"]["values"]) for t, plot in shown["data"].items() if t.startswith("P,")]
-    assert heatmap == [len(itos) * len(itos)]  # the V most frequent contexts, not V**2 rows
+    shown_side = min(len(itos), counting.SHOWN)  # past SHOWN characters, SHOWN - 1 of them and the rest
+    assert heatmap == [shown_side * shown_side]  # the most frequent contexts, as many as columns, not V**2 rows

@@ -92,7 +92,7 @@ def test_a_large_alphabet_keeps_the_pictures_small(tmp_path):
     ]
     repo = Repo(tmp_path / "project")
     repo.write("data/names.txt", "\n".join(names) + "\n")
-    repo.set_params(score={"names": [names[0]]})
+    repo.set_params(prepare={"names_file": "data/names.txt"}, model={"order": 2}, score={"names": [names[0]]})
     repo.dvc("repro")
     with Image.open(repo.path / "plots/counts.png") as image:
         assert max(image.size) <= 1400  # 30 cells of 0.6 inch at 72 dpi, and the title

@@ -72,7 +72,7 @@ def test_a_users_names_file_runs_end_to_end_with_the_default_params(tmp_path, na
 def test_score_names_none_of_which_the_corpus_spells_still_score_its_first_names(tmp_path):
     repo = Repo(tmp_path / "project")
     repo.write("data/names.txt", "\n".join(cyrillic_names(40, seed=1)))
-    repo.set_params(score={"first": 2, "names": ["Émile", "zoë"]})
+    repo.set_params(prepare={"names_file": "data/names.txt"}, score={"first": 2, "names": ["Émile", "zoë"]})
     repro = repo.dvc("repro")
     assert repro.stderr.count("is not scored") == 2
     assert len(json.loads(repo.read("metrics/score.json"))) == 2
