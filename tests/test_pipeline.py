@@ -213,8 +213,10 @@ def test_train_nn_matches_the_one_hot_network_and_logs_every_step(built):
     expected = reference.train(train, itos, seed=p["seed"], steps=p["steps"], lr=p["lr"], reg=p["reg"], order=k)
     assert torch.allclose(W.float(), expected, atol=1e-4)
     log = pd.read_csv(built.path / "plots/loss.csv")
-    assert list(log.columns) == ["step", "loss", "train_nll", "val_nll", "kl"]
+    assert list(log.columns) == ["step", "loss", "train_nll", "val_nll", "kl", "lr"]
     assert list(log.step) == list(range(p["steps"] + 1))
+    assert log.loss.is_monotonic_decreasing and log.lr.is_monotonic_decreasing  # halved when a step overshoots
+    assert all(math.log2(p["lr"] / lr).is_integer() for lr in log.lr)
     for split in ("train", "val"):
         nll = reference.nll(torch.softmax(W, 1), words(built, split), itos, k)
         assert log[f"{split}_nll"].iloc[-1] == pytest.approx(nll, abs=1e-5)
@@ -287,9 +289,18 @@ def test_the_uniform_model_is_the_baseline(built):
         assert metrics["uniform"][split]["nll"] > metrics["counts"][split]["nll"]  # both models beat it
 
 
+def scored(repo):
+    """The names the score stage scores: the corpus's first score.first, then score.names that the
+    corpus can spell (read as prepare reads names), each once."""
+    p, spelled = repo.params(), set(vocab(repo)[1:])
+    listed = [name.strip() for name in p["score"]["names"]]
+    listed = [name.lower() if p["prepare"]["lowercase"] else name for name in listed]
+    return list(dict.fromkeys(corpus(repo)[: p["score"]["first"]] + [n for n in listed if set(n) <= spelled]))
+
+
 def test_score_writes_every_name_bigram_by_bigram_as_the_lecture_loop(built):
     itos = vocab(built)
-    names = built.p["score"]["names"]
+    names = scored(built)
     scores = json.loads(built.read("metrics/score.json"))
     table = pd.read_csv(built.path / "plots/score.csv", keep_default_na=False)
     assert list(table.columns[:3]) == ["name", "position", "bigram"]
@@ -355,7 +366,7 @@ def test_plots_show_every_plot_with_data_and_every_spec_renders(built):
         "Loss per step": built.p["train_nn"]["steps"] + 1,
         "The 30 most common bigrams in train": len(pd.read_csv(built.path / "plots/top_bigrams.csv")),
         "Names scored bigram by bigram — the NLL of each bigram under each model": sum(
-            len(name) + 1 for name in built.p["score"]["names"]
+            len(name) + 1 for name in scored(built)
         ),
         "Smoothing and regularisation do the same job — NLL against smooth.alpha and train_nn.reg": sum(
             len(pd.read_csv(built.path / f"plots/{curve}.csv")) for curve in ("alpha", "reg")
@@ -379,9 +390,9 @@ def test_plots_show_every_plot_with_data_and_every_spec_renders(built):
         assert f"KL(P ‖ softmax(W)) of these rows: {shares.sum():.5f}" in diff
     loss = svgs["Loss per step"]
     assert ">train<" in loss and ">val<" in loss and "counts model: " in loss
-    (scored,) = [s for t, s in svgs.items() if t.startswith("Names scored")]
-    headers = [scored.index(f">{name}</text>") for name in dict.fromkeys(built.p["score"]["names"])]
-    assert headers == sorted(headers)  # the names in score.names' order
+    (bars,) = [s for t, s in svgs.items() if t.startswith("Names scored")]
+    headers = [bars.index(f">{name}</text>") for name in scored(built)]
+    assert headers == sorted(headers)  # the names in the order scored
     (tuning,) = [s for t, s in svgs.items() if t.startswith("Smoothing and regularisation")]
     assert ">train<" in tuning and ">val<" in tuning
     for key in ("smooth.alpha", "train_nn.reg"):  # side by side, each panel named and its chosen value labelled
