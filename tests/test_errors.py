@@ -239,6 +239,7 @@ def test_alpha_zero_with_an_unseen_held_out_bigram_reports_inf(tmp_path):
         prepare={"names_file": "data/names.txt", "val_frac": 0.1, "test_frac": 0.1},
         model={"order": 2},
         smooth={"alpha": 0},
+        score={"names": []},
     )
     repro = repo.dvc("repro")
     metrics = json.loads(repo.read("metrics/eval.json"))
