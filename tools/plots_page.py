@@ -48,6 +48,7 @@ CHROMIUM_FLAGS = [  # headless, and no network of its own: no background fetches
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--hide-scrollbars",  # a page wider than the window would otherwise end in a scrollbar, below the last chart
 ]
 
 
