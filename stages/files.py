@@ -81,6 +81,8 @@ def read_names(path, lowercase, limit=None):
         data = data[3:]
     names = []
     for lineno, raw in enumerate(data.splitlines(), 1):  # line by line, so an error names the line
+        if len(names) == limit:
+            break
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as e:
@@ -94,8 +96,6 @@ def read_names(path, lowercase, limit=None):
             raise InputError(f"{path}:{lineno}: {name!r} contains '.', the word boundary token")
         if name:
             names.append(name)
-            if len(names) == limit:
-                break
     if not names and limit != 0:
         raise InputError(f"{path}: no names (the file is empty or has only blank lines)")
     return names

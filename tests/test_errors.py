@@ -360,6 +360,16 @@ def test_the_score_stage_leaves_out_names_the_corpus_cannot_spell(tmp_path):
     assert list(json.loads((tmp_path / "s.json").read_text())) == ["a", "ab", "ba"]  # sorted keys
     table = list(csv.DictReader((tmp_path / "s.csv").open(encoding="utf-8")))
     assert [row["name"] for row in table] == ["ab"] * 3 + ["ba"] * 3 + ["a"] * 2  # the file's first 2, then the rest
+    for first, scored in [(0, ["ba", "a"]), (1, ["ab", "ba", "a"]), (5, ["ab", "ba", "bb", "a"])]:
+        done = run_stage(
+            tmp_path,
+            "score",
+            *args,
+            prepare={"names_file": "names.txt", "lowercase": True},
+            score={"first": first, "names": ["BA", "a"]},
+        )
+        assert done.returncode == 0, done.stderr
+        assert list(json.loads((tmp_path / "s.json").read_text())) == sorted(scored), first
 
 
 def test_any_alphabet_long_names_and_a_single_name_run_end_to_end(tmp_path):
