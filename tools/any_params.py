@@ -70,8 +70,8 @@ SCENARIOS = {
     ),
     "nosamples": ("sample.num 0: no names drawn", lambda repo: {"sample": {"num": 0}}),
     "order1": (
-        "model.order 1 (no context: unigrams), with train_nn.lr 1 so that it converges",
-        lambda repo: {"model": {"order": 1}, "train_nn": {"lr": 1}},
+        "model.order 1 (no context: unigrams), where a step at the default train_nn.lr overshoots and is halved",
+        lambda repo: {"model": {"order": 1}},
     ),
 }
 
