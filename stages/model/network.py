@@ -134,7 +134,10 @@ def train(N_train, N_val, seed, steps, lr, reg, contexts=None, n_contexts=None):
     last-bit differences stay near 1e-15, and rounding the result to float32 hides them.
 
     Gradient descent approaches the counts model (alpha = 0), whose train NLL is the lowest
-    any W reaches; the log's kl is the distance left. The log has one LogRow per step, 0..steps.
+    any W reaches; the log's kl is the distance left. Rows seen rarely in train get small
+    gradients and lag, and the L2 penalty keeps a gap however long it trains, pulling W
+    towards 0, the uniform model: with reg > 0 the network is a smoothed counts model.
+    The log has one LogRow per step, 0..steps.
     Raises Diverged when the trained network is no model: its train NLL ends above the uniform
     model's log V, or a probability of the float32 W underflows to 0 (weights so large that
     it predicts some next character with certainty).
