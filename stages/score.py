@@ -101,10 +101,10 @@ def report(refused, where):
 
 
 def main(names, vocab, P, W, metrics, table):
-    lowercase = params.load("prepare")["lowercase"]  # names are read as prepare read the corpus
+    prepare = params.load("prepare")  # names are read as prepare read the corpus
+    itos, probs, order = load(vocab, P, W)
     if names:  # by hand: print the table, write nothing; exit 1 if a name was left out
-        itos, probs, order = load(vocab, P, W)
-        names, refused = spellable(names, itos, lowercase)
+        names, refused = spellable(names, itos, prepare["lowercase"])
         if names:
             print_table(bigram_table(names, itos, probs, order), probs)
         if refused:
@@ -112,10 +112,8 @@ def main(names, vocab, P, W, metrics, table):
             raise files.InputError(f"{len(refused)} of the names given are not scored")
         return
     cfg = params.load("score")
-    names_file = params.load("prepare")["names_file"]
-    itos, probs, order = load(vocab, P, W)
-    first = files.read_names(names_file, lowercase, limit=cfg["first"])
-    names, refused = spellable(first + cfg["names"], itos, lowercase)
+    first = files.read_names(prepare["names_file"], prepare["lowercase"], limit=cfg["first"])
+    names, refused = spellable(first + cfg["names"], itos, prepare["lowercase"])
     report(refused, "params.yaml: score.names: ")
 
     per_name = {name: bigram_table([name], itos, probs, order) for name in names}
