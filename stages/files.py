@@ -9,6 +9,7 @@ import contextlib
 import csv
 import inspect
 import json
+import math
 import os
 import sys
 
@@ -132,7 +133,7 @@ def _jsonable(obj):
     if isinstance(obj, float):
         if obj != obj:
             return None
-        if obj in (float("inf"), float("-inf")):
+        if math.isinf(obj):
             return str(obj)
         return float(f"{obj:.{METRIC_DIGITS}g}")
     if isinstance(obj, dict):
