@@ -8,14 +8,14 @@ from stages import files, params
 from stages.model import evaluation
 
 
-def main(train_csv, val_csv, curve_csv):
+def main(vocab_json, train_csv, val_csv, curve_csv):
     cfg = params.load("alpha_curve")
     alpha = params.load("smooth")["alpha"]  # the chosen value, marked on the curve
-    _, _, N_train = files.read_matrix(train_csv, dtype="int64")
-    _, _, N_val = files.read_matrix(val_csv, dtype="int64")
+    itos = files.read_json(vocab_json)
+    train, val = files.read_counts(train_csv, itos), files.read_counts(val_csv, itos)
 
     grid = evaluation.log_grid(cfg["log10_min"], cfg["log10_max"], alpha)
-    curve = evaluation.alpha_curve(N_train, N_val, grid)
+    curve = evaluation.alpha_curve(train, val, grid)
 
     files.write_table(
         curve_csv, ["alpha", "train_nll", "val_nll", "chosen"], [(*row, int(row[0] == alpha)) for row in curve]

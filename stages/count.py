@@ -1,30 +1,42 @@
-"""count: the counts N of each split, the next character after each context that occurs;
-train's as a labelled heatmap and its n-grams, most common first."""
+"""count: the counts of each split, the next characters after each context that occurs, as long
+tables (context, next, count); train's as a labelled heatmap and its n-grams, most common first.
+
+Each split is read a chunk of names at a time (files.CHUNK), so memory holds one chunk and the
+distinct n-grams, however large the corpus.
+"""
 
 import os
 
 from stages import files, params, plots
-from stages.model import corpus, counting
+from stages.model import corpus, counting, network
 
 
 def main(prepared_dir, counts_dir, heatmap_png, top_bigrams_csv):
     order = params.load("model")["order"]
     itos = files.read_json(os.path.join(prepared_dir, "vocab.json"))
-    pairs = {
-        split: corpus.contexts(files.read_lines(os.path.join(prepared_dir, f"{split}.txt")), itos, order)
+    V = len(itos)
+    counts = {
+        split: counting.table(
+            *counting.count_ngrams(files.read_chunks(os.path.join(prepared_dir, f"{split}.txt")), itos, order), V
+        )
         for split in files.SPLITS
     }
-    contexts = counting.occurring([ctx for ctx, _ in pairs.values()], len(itos) ** (order - 1))  # (C,) in some split
-    counts = {split: counting.count_table(ctx, nxt, contexts, V=len(itos)) for split, (ctx, nxt) in pairs.items()}
-    labels = corpus.context_labels(contexts, itos, order)
+    train = counts["train"]
+    if (cells := train.N.size) > network.MAX_W_CELLS:
+        raise files.InputError(
+            f"params.yaml: model.order = {order} gives {len(train.contexts):,} contexts in train, a W of "
+            f"{cells:,} cells with V = {V}, over the budget of {network.MAX_W_CELLS:,}; lower model.order"
+        )
 
-    for split, N in counts.items():
-        files.write_matrix(os.path.join(counts_dir, f"{split}.csv"), N, labels, itos)
-    plots.count_heatmap(heatmap_png, counts["train"], labels, itos)
-    files.write_table(
-        top_bigrams_csv, ["bigram", "count", "share"], counting.top_bigrams(counts["train"], labels, itos)
+    for split, table in counts.items():
+        files.write_counts(os.path.join(counts_dir, f"{split}.csv"), table, itos, order)
+    labels = corpus.context_labels(train.contexts, itos, order)
+    plots.count_heatmap(heatmap_png, train.N, labels, itos)
+    files.write_table(top_bigrams_csv, ["bigram", "count", "share"], counting.top_bigrams(train.N, labels, itos))
+    print(
+        ", ".join(f"{split} {table.N.sum()} predictions" for split, table in counts.items())
+        + f"; {len(train.contexts)} contexts in train"
     )
-    print(", ".join(f"{split} {N.sum()} predictions" for split, N in counts.items()) + f"; {len(contexts)} contexts")
 
 
 if __name__ == "__main__":

@@ -8,10 +8,15 @@ import argparse
 import contextlib
 import csv
 import inspect
+import itertools
 import json
 import math
 import os
 import sys
+
+import numpy as np
+
+from stages.model import corpus, counting
 
 SPLITS = ("train", "val", "test")
 # Significant digits of the floats in metrics (JSON) and plot data (CSV tables): far above
@@ -19,6 +24,9 @@ SPLITS = ("train", "val", "test")
 # so that the files are the same bytes on every machine (see stages/model/network.py).
 METRIC_DIGITS = 8
 TABLE_DIGITS = 6
+COUNT_COLUMNS = ("context", "next", "count")  # data/counts/*.csv: one row per n-gram that occurs
+PROB_COLUMNS = ("context", "next", "prob")  # data/P.csv: next empty is each character train lacks there
+CHUNK = 100_000  # names a stage holds at once when it streams a file
 
 
 class InputError(Exception):
@@ -65,38 +73,39 @@ def atomic_write(path, mode="w"):
             os.remove(tmp)
 
 
-def read_names(path, lowercase, limit=None):
-    """The names in a user's file: one per line, stripped, blank lines dropped; the first `limit` if given.
+def iter_names(path, lowercase):
+    """The names in a user's file, one per line, stripped, blank lines dropped: a generator that
+    holds one line at a time, so a corpus of any size streams.
 
     Accepts UTF-8 with or without a byte-order mark and any line ending; rejects a file
-    that is missing, not UTF-8, binary, has no names, or has a name containing '.'.
+    that is missing, not UTF-8, binary, or has a name containing '.'.
     """
     try:
-        with open(path, "rb") as f:
-            data = f.read()
+        f = open(path, encoding="utf-8-sig", errors="surrogateescape", newline=None)  # \n, \r\n or \r
     except FileNotFoundError:
         raise InputError(f"{path}: no such file (set prepare.names_file in params.yaml)") from None
     except OSError as e:
         raise InputError(f"{path}: cannot read: {e.strerror}") from None
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    names = []
-    for lineno, raw in enumerate(data.splitlines(), 1):  # line by line, so an error names the line
-        if len(names) == limit:
-            break
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as e:
-            raise InputError(f"{path}:{lineno}: not UTF-8 text (byte {e.start + 1} of the line)") from None
-        name = line.strip()
-        if not name.isprintable():
-            raise InputError(f"{path}:{lineno}: contains control characters; is it a text file?")
-        if lowercase:
-            name = name.lower()
-        if "." in name:
-            raise InputError(f"{path}:{lineno}: {name!r} contains '.', the word boundary token")
-        if name:
-            names.append(name)
+    with f:
+        for lineno, line in enumerate(f, 1):
+            name = line.strip()
+            bad = next((i for i, ch in enumerate(name) if "\udc80" <= ch <= "\udcff"), None)  # an undecodable byte
+            if bad is not None:
+                byte = len(line[: line.index(name[bad])].encode("utf-8", "surrogateescape")) + 1
+                raise InputError(f"{path}:{lineno}: not UTF-8 text (byte {byte} of the line)")
+            if not name.isprintable():
+                raise InputError(f"{path}:{lineno}: contains control characters; is it a text file?")
+            if lowercase:
+                name = name.lower()
+            if "." in name:
+                raise InputError(f"{path}:{lineno}: {name!r} contains '.', the word boundary token")
+            if name:
+                yield name
+
+
+def read_names(path, lowercase, limit=None):
+    """The first `limit` names of a user's file (iter_names), or all; an InputError if it has none."""
+    names = list(itertools.islice(iter_names(path, lowercase), limit))
     if not names and limit != 0:
         raise InputError(f"{path}: no names (the file is empty or has only blank lines)")
     return names
@@ -143,14 +152,6 @@ def _jsonable(obj):
     return obj
 
 
-def write_matrix(path, M, rows, columns, fmt="%d"):
-    """A matrix (len(rows), len(columns)) as CSV, labelled: a header of columns, a first column of rows."""
-    with atomic_write(path) as f:
-        out = csv.writer(f, lineterminator="\n")
-        out.writerow(["", *columns])
-        out.writerows([label, *(fmt % x for x in row)] for label, row in zip(rows, M, strict=True))
-
-
 def write_table(path, columns, rows):
     """A CSV with a header; floats to TABLE_DIGITS significant digits, None and NaN as empty cells."""
 
@@ -165,14 +166,61 @@ def write_table(path, columns, rows):
         out.writerows(map(cell, row) for row in rows)
 
 
-def read_matrix(path, dtype):
-    """(row labels, column labels, M) from a CSV written by write_matrix."""
-    import numpy as np
-
+def read_table(path, columns):
+    """The rows of a CSV written by write_table, as lists of strings; its header must be `columns`.
+    pandas reads the same file in one call: pd.read_csv(path, keep_default_na=False)."""
     with open(path, encoding="utf-8", newline="") as f:
         header, *rows = csv.reader(f)
-    return (
-        [row[0] for row in rows],
-        header[1:],
-        np.array([row[1:] for row in rows], dtype=dtype).reshape(-1, len(header) - 1),
-    )
+    if header != list(columns):
+        raise InputError(f"{path}: expected the columns {', '.join(columns)}, got {', '.join(header)}")
+    return rows
+
+
+def read_chunks(path, size=CHUNK):
+    """The lines of a file the pipeline wrote, without their newlines, `size` at a time: lists of
+    at most `size` lines, so that a stage holds a bounded part of a large file."""
+    with open(path, encoding="utf-8", newline="\n") as f:
+        while chunk := [line.rstrip("\n") for line in itertools.islice(f, size)]:
+            yield chunk
+
+
+def read_counts(path, itos):
+    """A split's counts (counting.Counts) from the long table count wrote."""
+    return counting.from_long(read_table(path, COUNT_COLUMNS), itos)
+
+
+def write_counts(path, counts, itos, order):
+    """A split's counts as a long table, one row per n-gram that occurs: context, next, count."""
+    write_table(path, COUNT_COLUMNS, counting.to_long(counts, itos, order))
+
+
+def read_P(path, itos):
+    """(P (C, V) float32, its contexts (C,) int64, their labels): the counts model smooth wrote;
+    the labels are order - 1 characters long."""
+    return counting.probs_from_long(read_table(path, PROB_COLUMNS), itos)
+
+
+def write_P(path, P, N, labels, itos):
+    """The counts model P (C, V), smoothed from train's counts N (C, V) for contexts labels, as a long
+    table (counting.probs_to_long); 9 significant digits, so that float32 round-trips exactly."""
+    rows = [(context, nxt, f"{p:.9g}") for context, nxt, p in counting.probs_to_long(P, N, labels, itos)]
+    write_table(path, PROB_COLUMNS, rows)
+
+
+def write_W(out_dir, W, labels):
+    """The network: W (C, V) float32 as W.npy, and the context of each of its rows in contexts.txt.
+
+    .npy is NumPy's own format, a short text header and the raw numbers; read_W loads it with
+    allow_pickle=False, so a W.npy pulled from anyone's DVC remote can only ever be numbers,
+    unlike a pickle (torch.save), which runs code as it loads.
+    """
+    with atomic_write(os.path.join(out_dir, "W.npy"), "wb") as f:
+        np.save(f, W, allow_pickle=False)
+    write_lines(os.path.join(out_dir, "contexts.txt"), labels)
+
+
+def read_W(out_dir, itos):
+    """(W (C, V) float32, its contexts (C,) int64) as write_W wrote them."""
+    W = np.load(os.path.join(out_dir, "W.npy"), allow_pickle=False)
+    labels = read_lines(os.path.join(out_dir, "contexts.txt"))
+    return W, np.array([corpus.context_index(label, itos) for label in labels], dtype=np.int64)

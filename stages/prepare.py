@@ -1,5 +1,10 @@
-"""prepare: read the names file, split it into train/val/test, build the vocabulary; check model.order fits."""
+"""prepare: split the names file into train/val/test as makemore does, and build the vocabulary.
 
+The file is read twice, a line at a time: once to count the names and collect their characters,
+once to write each name to its split. Memory holds the split of each name, not the names.
+"""
+
+import contextlib
 import os
 
 from stages import files, params
@@ -9,28 +14,33 @@ from stages.model import corpus
 def main(out_dir):
     cfg = params.load("prepare")
     order = params.load("model")["order"]
-    names = files.read_names(cfg["names_file"], lowercase=cfg["lowercase"])
-    splits = corpus.split_names(names, cfg["val_frac"], cfg["test_frac"], seed=cfg["seed"])
-    if not splits[0]:
+    n, characters = 0, set()
+    for name in files.iter_names(cfg["names_file"], cfg["lowercase"]):
+        n += 1
+        characters.update(name)
+    if n == 0:
+        raise files.InputError(f"{cfg['names_file']}: no names (the file is empty or has only blank lines)")
+    split = corpus.split_of(n, cfg["val_frac"], cfg["test_frac"], seed=cfg["seed"])  # (n,) 0, 1 or 2
+    sizes = [int((split == k).sum()) for k in range(3)]
+    if not sizes[0]:
         raise files.InputError(
-            f"{cfg['names_file']}: {len(names)} names leave none for train with "
+            f"{cfg['names_file']}: {n} names leave none for train with "
             f"prepare.val_frac = {cfg['val_frac']} and prepare.test_frac = {cfg['test_frac']}"
         )
-    itos = corpus.build_vocab(names)
-    if (cells := len(itos) ** order) > corpus.MAX_W_CELLS:
+    itos = corpus.build_vocab(characters)
+    if len(itos) ** order >= corpus.MAX_NGRAM_ID:
         raise files.InputError(
-            f"params.yaml: model.order = {order} needs a W of V**{order - 1} x V = {cells:,} cells "
-            f"with V = {len(itos)}, over the budget of {corpus.MAX_W_CELLS:,}; lower model.order"
+            f"params.yaml: model.order = {order} is too long a context for V = {len(itos)} characters: "
+            f"V**order must stay below 2**63, the n-grams' numbering; lower model.order"
         )
 
-    for split, split_names in zip(files.SPLITS, splits, strict=True):
-        files.write_lines(os.path.join(out_dir, f"{split}.txt"), split_names)
+    with contextlib.ExitStack() as stack:
+        outs = [stack.enter_context(files.atomic_write(os.path.join(out_dir, f"{s}.txt"))) for s in files.SPLITS]
+        names = files.iter_names(cfg["names_file"], cfg["lowercase"])
+        for name, k in zip(names, split.tobytes(), strict=True):  # bytes iterate as ints
+            outs[k].write(name + "\n")
     files.write_json(os.path.join(out_dir, "vocab.json"), itos)
-    print(
-        f"{len(names)} names -> "
-        + ", ".join(f"{s} {len(n)}" for s, n in zip(files.SPLITS, splits, strict=True))
-        + f"; V = {len(itos)}"
-    )
+    print(f"{n} names -> " + ", ".join(map("{} {}".format, files.SPLITS, sizes)) + f"; V = {len(itos)}")
 
 
 if __name__ == "__main__":

@@ -8,28 +8,19 @@ choosing reg at a glance; for a run per value, with every metric, use `dvc exp r
 import torch
 
 from stages import files, params
-from stages.model import corpus, evaluation, network
+from stages.model import counting, evaluation, network
 
 
-def main(train_csv, val_csv, curve_csv):
+def main(vocab_json, train_csv, val_csv, curve_csv):
     cfg = params.load("reg_curve")
     net = params.load("train_nn")  # how each point trains, and the chosen reg, marked on the curve
-    torch.set_num_threads(1)  # (V, V) ops are too small to gain from threads, and lose to a busy core
-    labels, itos, N_train = files.read_matrix(train_csv, dtype="int64")
-    _, _, N_val = files.read_matrix(val_csv, dtype="int64")
-    contexts, order = corpus.parse_contexts(labels, itos)
+    torch.set_num_threads(1)  # small ops gain nothing from threads, and lose to a busy core
+    itos = files.read_json(vocab_json)
+    train = files.read_counts(train_csv, itos)
+    N_val, val_rest = counting.align(files.read_counts(val_csv, itos), train.contexts)
 
     grid = evaluation.log_grid(cfg["log10_min"], cfg["log10_max"], net["reg"])
-    curve = network.reg_curve(
-        N_train,
-        N_val,
-        grid,
-        net["seed"],
-        net["steps"],
-        net["lr"],
-        contexts=contexts,
-        n_contexts=len(itos) ** (order - 1),
-    )
+    curve = network.reg_curve(train.N, N_val, grid, net["seed"], net["steps"], net["lr"], val_rest)
 
     files.write_table(
         curve_csv,

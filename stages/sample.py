@@ -4,7 +4,7 @@ import os
 import statistics
 
 from stages import files, params
-from stages.model import corpus, models, sampling
+from stages.model import models, sampling
 
 
 class Float32:
@@ -17,18 +17,18 @@ class Float32:
         return self.rows[c].astype("float32")
 
 
-def main(train_txt, P_csv, W_csv, samples_dir, samples_json):
+def main(vocab_json, train_txt, P_csv, nn_dir, samples_dir, samples_json):
     cfg = params.load("sample")
-    labels, itos, P = files.read_matrix(P_csv, dtype="float32")
-    _, _, W = files.read_matrix(W_csv, dtype="float32")
-    contexts, order = corpus.parse_contexts(labels, itos)
-    train = set(files.read_lines(train_txt))
+    itos = files.read_json(vocab_json)
+    P, contexts, labels = files.read_P(P_csv, itos)
+    order = len(labels[0]) + 1
+    train = {name for chunk in files.read_chunks(train_txt) for name in chunk}  # the distinct names only
 
     samples = {  # each from float32 probabilities, as the lecture's torch.multinomial draws them
         name: sampling.sample(
             Float32(rows), itos, num=cfg["num"], max_len=cfg["max_len"], seed=cfg["seed"], order=order
         )
-        for name, rows in models.rows(P, W, contexts).items()
+        for name, rows in models.rows((P, contexts), files.read_W(nn_dir, itos)).items()
     }
 
     for name, names in samples.items():

@@ -8,6 +8,7 @@ By hand, for any names, from the pipeline's outputs: python -m stages.score emma
 """
 
 import argparse
+import os
 import shlex
 import sys
 
@@ -17,7 +18,7 @@ import yaml
 from stages import files, params
 from stages.model import corpus, evaluation, models
 
-OPTIONS = ("vocab", "P", "W", "metrics", "table")
+OPTIONS = ("vocab", "P", "nn", "metrics", "table")
 
 
 def spellable(names, itos, lowercase):
@@ -80,18 +81,16 @@ def print_table(rows, model_names):
         print(f"log_likelihood={log_likelihood:.4f}\nnll={nll:.4f}\n")
 
 
-def load(vocab_json, P_csv, W_csv):
+def load(vocab_json, P_csv, nn_dir):
     """(itos, {model: rows}, order) from the pipeline's outputs; a missing one says to run dvc repro."""
-    for path in (vocab_json, P_csv, W_csv):
+    for path in (vocab_json, P_csv, os.path.join(nn_dir, "W.npy")):
         try:
             open(path, "rb").close()
         except FileNotFoundError:
             raise files.InputError(f"{path}: no such file; run dvc repro first") from None
     itos = files.read_json(vocab_json)
-    labels, _, P = files.read_matrix(P_csv, dtype="float32")
-    _, _, W = files.read_matrix(W_csv, dtype="float32")
-    contexts, order = corpus.parse_contexts(labels, itos)
-    return itos, models.rows(P, W, contexts), order
+    P, contexts, labels = files.read_P(P_csv, itos)
+    return itos, models.rows((P, contexts), files.read_W(nn_dir, itos)), len(labels[0]) + 1
 
 
 def report(refused, where):
@@ -100,9 +99,9 @@ def report(refused, where):
         print(f"warning: {where}{name!r} is not scored: {why}", file=sys.stderr)
 
 
-def main(names, vocab, P, W, metrics, table):
+def main(names, vocab, P, nn, metrics, table):
     prepare = params.load("prepare")  # names are read as prepare read the corpus
-    itos, probs, order = load(vocab, P, W)
+    itos, probs, order = load(vocab, P, nn)
     if names:  # by hand: print the table, write nothing; exit 1 if a name was left out
         names, refused = spellable(names, itos, prepare["lowercase"])
         if names:
@@ -146,7 +145,7 @@ def cli():
         except FileNotFoundError:
             raise files.InputError("dvc.yaml: no such file; run this in the project's folder") from None
         pipeline = parser().parse_args(shlex.split(cmd)[3:])
-        args.vocab, args.P, args.W = args.vocab or pipeline.vocab, args.P or pipeline.P, args.W or pipeline.W
+        args.vocab, args.P, args.nn = args.vocab or pipeline.vocab, args.P or pipeline.P, args.nn or pipeline.nn
     elif not all(getattr(args, option) for option in OPTIONS):
         parser().error("give names to score, or all of " + " ".join(f"--{option}" for option in OPTIONS))
     main(**vars(args))

@@ -1,16 +1,18 @@
 """smooth: the counts model P, train counts plus alpha, normalised row by row."""
 
 from stages import files, params
-from stages.model import counting
+from stages.model import corpus, counting
 
 
-def main(train_counts_csv, P_csv):
+def main(vocab_json, train_counts_csv, P_csv):
     cfg = params.load("smooth")
-    contexts, itos, N = files.read_matrix(train_counts_csv, dtype="int64")
+    order = params.load("model")["order"]
+    itos = files.read_json(vocab_json)
+    train = files.read_counts(train_counts_csv, itos)
 
-    P = counting.smooth(N, alpha=cfg["alpha"])  # (C, V), rows sum to 1
+    P = counting.smooth(train.N, alpha=cfg["alpha"])  # (C, V), rows sum to 1
 
-    files.write_matrix(P_csv, P, contexts, itos, fmt="%.9g")  # 9 digits: float32 round-trips exactly
+    files.write_P(P_csv, P, train.N, corpus.context_labels(train.contexts, itos, order), itos)
 
 
 if __name__ == "__main__":

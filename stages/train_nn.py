@@ -1,30 +1,29 @@
-"""train_nn: the bigram network, softmax(one_hot(x) @ W), trained by full-batch gradient descent.
+"""train_nn: the network, softmax(one_hot(x) @ W), trained by full-batch gradient descent.
 
-one_hot(x) @ W is row x of W, so the lecture's loss over every bigram is a sum over the
-count matrix (stages/model/network.py: bigram_loss); training reads the train and val counts only.
+one_hot(x) @ W is row x of W, so the lecture's loss over every prediction is a sum over the
+count table (stages/model/network.py: bigram_loss), and W has a row only for each context train
+has; training reads the train and val counts only.
 """
 
 import sys
 
-import numpy as np
 import torch
 
 from stages import files, params
-from stages.model import corpus, network
+from stages.model import corpus, counting, network
 
 
-def main(train_csv, val_csv, W_csv, loss_csv):
+def main(vocab_json, train_csv, val_csv, nn_dir, loss_csv):
     cfg = params.load("train_nn")
-    torch.set_num_threads(1)  # (V, V) ops are too small to gain from threads, and lose to a busy core
-    labels, itos, N_train = files.read_matrix(train_csv, dtype="int64")
-    _, _, N_val = files.read_matrix(val_csv, dtype="int64")
-    contexts, order = corpus.parse_contexts(labels, itos)
-    n_contexts = len(itos) ** (order - 1)
+    order = params.load("model")["order"]
+    torch.set_num_threads(1)  # small ops gain nothing from threads, and lose to a busy core
+    itos = files.read_json(vocab_json)
+    train = files.read_counts(train_csv, itos)
+    # val's counts on train's contexts (C, V), and how many predictions of val follow other contexts
+    N_val, val_rest = counting.align(files.read_counts(val_csv, itos), train.contexts)
 
     try:
-        W, log = network.train(
-            N_train, N_val, cfg["seed"], cfg["steps"], cfg["lr"], cfg["reg"], contexts=contexts, n_contexts=n_contexts
-        )
+        W, log = network.train(train.N, N_val, cfg["seed"], cfg["steps"], cfg["lr"], cfg["reg"], val_rest)
     except network.Diverged as e:
         raise files.InputError(
             f"params.yaml: training does not converge with train_nn.lr = {cfg['lr']}, "
@@ -32,8 +31,7 @@ def main(train_csv, val_csv, W_csv, loss_csv):
             "lower train_nn.reg, or change train_nn.lr or train_nn.steps"
         ) from None
 
-    every_context = corpus.context_labels(np.arange(n_contexts), itos, order)
-    files.write_matrix(W_csv, W, every_context, itos, fmt="%.9g")  # 9 digits: float32 round-trips exactly
+    files.write_W(nn_dir, W, corpus.context_labels(train.contexts, itos, order))
     files.write_table(loss_csv, network.LogRow._fields, log)
     last = log[-1]
     if last.lr < cfg["lr"]:

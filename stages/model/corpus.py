@@ -3,8 +3,9 @@
 A model of order k predicts each character from the k - 1 before it, its context; every name
 is padded on the left with k - 1 boundaries, as the lecture pads (context = [0] * block_size),
 and ends with one, so each name gives len(name) + 1 predictions at every order. A context is
-an integer in [0, V**(k - 1)): its characters as base-V digits, the oldest most significant,
+an int64 in [0, V**(k - 1)): its characters as base-V digits, the oldest most significant,
 so contexts sort as their strings do; order 2 gives the bigram model, context = previous index.
+An n-gram (context, next) is the int64 context * V + next, so V**k must stay below 2**63.
 
 V is the vocabulary size; index 0 is the boundary token '.', which starts and ends
 every name. N[i, j] counts how often character j follows character i.
@@ -15,27 +16,35 @@ from decimal import Decimal
 
 import numpy as np
 
-# The network's W has V**(order - 1) x V cells; past this budget an order is refused: 400 MB
-# of float64 to train and a CSV of gigabytes
-MAX_W_CELLS = 5 * 10**7
-
 BOUNDARY = "."
+MAX_NGRAM_ID = 2**63  # V**order must stay below it: n-grams are numbered in int64
 
 
-def split_names(names, val_frac, test_frac, seed):
-    """(train, val, test) as makemore splits: shuffle with `seed`, cut at n1 and n2.
+def split_of(n, val_frac, test_frac, seed):
+    """(n,) int8: the split (0 train, 1 val, 2 test) of each of n names, in the file's order,
+    as makemore splits them: shuffle with `seed`, cut at n1 and n2.
 
     makemore: random.seed(42); random.shuffle(words); n1 = int(0.8 * len(words));
     n2 = int(0.9 * len(words)). Here n1 = int((1 - val_frac - test_frac) * n) and
     n2 = int((1 - test_frac) * n), in decimal arithmetic on the fractions as written
     (repr gives back what params.yaml says), so that 1 - 0.1 - 0.1 is exactly 0.8 and no
-    binary rounding moves a cut by one name.
+    binary rounding moves a cut by one name. random.shuffle's permutation depends only on the
+    length and the seed, so shuffling the positions 0..n-1 tells where each name goes without
+    holding the names: prepare streams the file.
     """
-    shuffled = list(names)
-    random.Random(seed).shuffle(shuffled)
+    positions = list(range(n))
+    random.Random(seed).shuffle(positions)
     val, test = Decimal(repr(val_frac)), Decimal(repr(test_frac))
-    n1, n2 = int((1 - val - test) * len(names)), int((1 - test) * len(names))
-    return shuffled[:n1], shuffled[n1:n2], shuffled[n2:]
+    n1, n2 = int((1 - val - test) * n), int((1 - test) * n)
+    split = np.empty(n, dtype=np.int8)
+    split[positions[:n1]], split[positions[n1:n2]], split[positions[n2:]] = 0, 1, 2
+    return split
+
+
+def split_names(names, val_frac, test_frac, seed):
+    """(train, val, test): the names of each split, in the order of `names` (split_of)."""
+    split = split_of(len(names), val_frac, test_frac, seed).tolist()
+    return tuple([name for name, s in zip(names, split, strict=True) if s == k] for k in range(3))
 
 
 def build_vocab(names):
@@ -63,19 +72,19 @@ def encode(names, itos):
 
 
 def contexts(names, itos, order):
-    """(context, next) (T,) int32 of every prediction in the names, T = sum(len(name) + 1).
+    """(context (T,) int64, next (T,) int32) of every prediction in the names, T = sum(len(name) + 1).
 
     From the stream '.name1.name2...' of encode: the target at t has as its j-th previous
     character the token at t - j while that is still inside its own name (or its starting
     boundary), and the boundary before that.
     """
-    ix = encode(names, itos)  # (S,) int32; contexts fit too, under W's cell budget
+    ix = encode(names, itos)  # (S,) int32
     if order == 2:  # the previous token is always inside the name, or its starting boundary
-        return ix[:-1], ix[1:]
+        return ix[:-1].astype(np.int64), ix[1:]
     pos = np.arange(len(ix), dtype=np.int32)
     start = np.maximum.accumulate(np.where(ix == 0, pos, 0))[:-1]  # (T,) the boundary starting each target's name
     t = pos[1:]  # every position but the first is a target
-    ctx = np.zeros(len(t), dtype=np.int32)
+    ctx = np.zeros(len(t), dtype=np.int64)
     for j in range(order - 1, 0, -1):  # oldest first: the most significant digit
         ctx *= len(itos)
         ctx += np.where(t - j >= start, ix[np.maximum(t - j, 0)], 0)

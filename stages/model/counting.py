@@ -1,29 +1,87 @@
-"""The counts model: the bigram counts N, and P, N smoothed and normalised row by row.
+"""The counts model: the counts N of each context's next characters, and P, N smoothed and
+normalised row by row.
 
 V is the vocabulary size; index 0 is the boundary token '.', which starts and ends
-every name. N[i, j] counts how often character j follows character i.
+every name. N[i, j] counts how often character j follows context i (at order 2, character i).
 """
+
+from typing import NamedTuple
 
 import numpy as np
 
+from stages.model import corpus
 
-def count_table(ctx, nxt, contexts, V):
-    """N (C, V) int64: how often each next character follows each of the sorted contexts (C,).
 
-    The rows are the contexts that occur (in some split), not all V**(order - 1) of them: a
-    context absent from the table counts nothing. At order 2 the table is count_bigrams' N.
+class Counts(NamedTuple):
+    """One split's counts: N[i, j] (C, V) int64 is how often next character j follows the i-th of
+    the sorted contexts (C,) int64 that occur in the split (corpus.py numbers them).
+
+    Only contexts that occur have a row, so the table grows with the data, never with the
+    V**(order - 1) contexts that could exist; on disk it is sparser still, one row per n-gram
+    (to_long). At order 2 on a corpus whose characters all occur, N is the lecture's (V, V) matrix.
     """
-    every = len(contexts) == contexts[-1] + 1  # contexts is 0..C-1, as at order 2: a context is its row
-    rows = ctx if every else np.searchsorted(contexts, ctx)  # (T,) each prediction's row
-    return np.bincount(rows.astype(np.int64) * V + nxt, minlength=len(contexts) * V).reshape(len(contexts), V)
+
+    contexts: np.ndarray
+    N: np.ndarray
 
 
-def occurring(ctxs, n_contexts):
-    """The sorted contexts (C,) that occur in any of the arrays ctxs, out of n_contexts."""
-    present = np.zeros(n_contexts, dtype=bool)
-    for ctx in ctxs:
-        present[ctx] = True
-    return np.flatnonzero(present)
+def count_ngrams(chunks, itos, order):
+    """(ngrams (G,) sorted int64, counts (G,) int64) of the names, read chunk by chunk: each n-gram
+    that occurs, numbered context * V + next, and how often. The lecture's N[ix1, ix2] += 1 for
+    every bigram, done for a chunk of names at a time, so that memory holds one chunk and the
+    distinct n-grams, however large the corpus."""
+    V = len(itos)
+    ngrams, counts = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    for names in chunks:
+        ctx, nxt = corpus.contexts(names, itos, order)  # (T,) each
+        new, new_counts = np.unique(ctx * V + nxt, return_counts=True)
+        ngrams, where = np.unique(np.concatenate([ngrams, new]), return_inverse=True)
+        # float64 weights are exact for counts below 2**53
+        counts = np.bincount(where, weights=np.concatenate([counts, new_counts]), minlength=len(ngrams))
+        counts = counts.astype(np.int64)
+    return ngrams, counts
+
+
+def table(ngrams, counts, V):
+    """Counts of n-grams (G,) numbered context * V + next, with how often each occurs (G,)."""
+    contexts, rows = np.unique(ngrams // V, return_inverse=True)  # (C,), (G,)
+    N = np.zeros((len(contexts), V), dtype=np.int64)
+    N[rows, ngrams % V] = counts
+    return Counts(contexts, N)
+
+
+def count(ctx, nxt, V):
+    """Counts of the predictions (context, next) (T,) each, in one go."""
+    ngrams, counts = np.unique(np.asarray(ctx, dtype=np.int64) * V + nxt, return_counts=True)
+    return table(ngrams, counts, V)
+
+
+def align(counts, contexts):
+    """(N (len(contexts), V), rest): counts' rows for the sorted contexts, zero where counts has
+    none, and how many of its predictions have a context outside them (a model with no row for
+    such a context predicts it uniformly)."""
+    N = np.zeros((len(contexts), counts.N.shape[1]), dtype=np.int64)
+    at = np.searchsorted(contexts, counts.contexts)  # (C_counts,)
+    inside = at < len(contexts)
+    inside[inside] = contexts[at[inside]] == counts.contexts[inside]
+    N[at[inside]] = counts.N[inside]
+    return N, int(counts.N[~inside].sum())
+
+
+def to_long(counts, itos, order):
+    """[(context, next, count), ...]: one row per n-gram that occurs, sorted by context then next;
+    contexts and characters as strings, as a person reads them and pandas reads them back."""
+    labels = corpus.context_labels(counts.contexts, itos, order)
+    i, j = np.nonzero(counts.N)  # row-major: sorted
+    return [(labels[a], itos[b], n) for a, b, n in zip(i.tolist(), j.tolist(), counts.N[i, j].tolist(), strict=True)]
+
+
+def from_long(rows, itos):
+    """Counts from to_long's rows (as strings), for the vocabulary itos."""
+    V, stoi = len(itos), {ch: i for i, ch in enumerate(itos)}
+    ids = {label: corpus.context_index(label, itos) for label in {row[0] for row in rows}}
+    ngrams = np.array([ids[context] * V + stoi[nxt] for context, nxt, _ in rows], dtype=np.int64)
+    return table(ngrams, np.array([int(n) for _, _, n in rows], dtype=np.int64), V)
 
 
 def top_bigrams(N, labels, itos):
@@ -73,6 +131,38 @@ def smooth(N, alpha):
     totals = counts.sum(1, keepdims=True, dtype=np.float64).astype(np.float32)  # (V, 1)
     uniform = np.full_like(counts, 1 / N.shape[1])
     return np.divide(counts, totals, out=uniform, where=totals > 0)
+
+
+def probs_to_long(P, N, labels, itos):
+    """[(context, next, probability), ...] of P (C, V), smoothed from train's counts N (C, V) for the
+    contexts labels (C,): for each context, the probability of each next character train has after
+    it, then, if train lacks some, one row with next empty: the probability of each character it
+    lacks, all the same under add-alpha ((0 + alpha) / the row's total). So the file grows with the
+    n-grams train has, and every probability of P is in it exactly."""
+    rows = []
+    for i, label in enumerate(labels):
+        seen = np.flatnonzero(N[i])
+        rows += [(label, itos[j], P[i, j]) for j in seen.tolist()]
+        if len(seen) < N.shape[1]:
+            rows.append((label, "", P[i, np.argmin(N[i])]))  # a character train lacks after it
+    return rows
+
+
+def probs_from_long(rows, itos):
+    """(P (C, V) float32, contexts (C,) int64, their labels) from probs_to_long's rows (as strings)."""
+    stoi = {ch: i for i, ch in enumerate(itos)}
+    labels = sorted({row[0] for row in rows}, key=lambda label: corpus.context_index(label, itos))
+    at = {label: i for i, label in enumerate(labels)}
+    P = np.zeros((len(labels), len(itos)), dtype=np.float32)
+    probs = np.array([p for _, _, p in rows], dtype=np.float32)
+    rest = [(at[label], p) for (label, nxt, _), p in zip(rows, probs, strict=True) if nxt == ""]
+    for i, p in rest:
+        P[i] = p
+    seen = [(at[label], stoi[nxt], p) for (label, nxt, _), p in zip(rows, probs, strict=True) if nxt != ""]
+    for i, j, p in seen:
+        P[i, j] = p
+    contexts = np.array([corpus.context_index(label, itos) for label in labels], dtype=np.int64)
+    return P, contexts, labels
 
 
 def frequencies(N):

@@ -1,7 +1,8 @@
-"""Scoring any model P (V, V) on counts N (V, V): NLL, zero-probability bigrams, KL; the smoothing curve.
+"""Scoring any model P (C, V) on counts N (C, V) of the same contexts: NLL, zero-probability
+predictions, KL; the smoothing curve.
 
 V is the vocabulary size; index 0 is the boundary token '.', which starts and ends
-every name. N[i, j] counts how often character j follows character i.
+every name. N[i, j] counts how often character j follows context i.
 NLL is accumulated in float64 over the models' exact probabilities.
 """
 
@@ -11,22 +12,23 @@ from stages.model import counting
 
 
 def zero_prob(P, N):
-    """How many of the bigrams counted in N have probability 0 under P."""
+    """How many of the predictions counted in N have probability 0 under P."""
     return int(N[P == 0].sum())
 
 
-def nll(P, N):
-    """Mean negative log-likelihood per bigram of N under P, in nats, summed in float64.
+def nll(P, N, rest=0):
+    """Mean negative log-likelihood per prediction of N under P, in nats, summed in float64; with
+    `rest` more predictions of probability 1/V each (after contexts P has no row for: uniform).
 
-    inf if a counted bigram has probability 0; nan if N counts no bigram.
+    inf if a counted prediction has probability 0; nan if there are none.
     """
-    total = N.sum()
+    total = N.sum() + rest
     if total == 0:
         return float("nan")
     if zero_prob(P, N):
         return float("inf")
     seen = N > 0
-    return float(-(N[seen] * np.log(P[seen].astype(np.float64))).sum() / total)
+    return float((-(N[seen] * np.log(P[seen].astype(np.float64))).sum() + rest * np.log(N.shape[1])) / total)
 
 
 def logprobs(rows, ctx, nxt):
@@ -49,7 +51,7 @@ def kl_rows(P, Q, N):
     weights = N.sum(1) / N.sum()  # (C,) how often each context occurs
     P, Q = P.astype(np.float64), Q.astype(np.float64)
     seen = P > 0  # 0 * log(0 / q) = 0
-    terms = np.zeros_like(P)  # (V, V)
+    terms = np.zeros_like(P)  # (C, V)
     with np.errstate(divide="ignore"):  # p > 0 where q = 0: the divergence is inf
         terms[seen] = P[seen] * (np.log(P[seen]) - np.log(Q[seen]))
     return weights * terms.sum(1)
@@ -61,10 +63,12 @@ def log_grid(lo, hi, value):
     return sorted(grid | {value} if value > 0 else grid)
 
 
-def alpha_curve(N_train, N_val, alphas):
-    """(alpha, train NLL, val NLL) of the counts model smoothed with each alpha: O(V^2) each."""
+def alpha_curve(train, val, alphas):
+    """(alpha, train NLL, val NLL) of the counts model smoothed with each alpha, from train's and
+    val's counting.Counts: O(C * V) each. A context of val that train lacks is predicted uniformly."""
+    N_val, rest = counting.align(val, train.contexts)  # (C, V) on train's contexts, and the rest
     curve = []
     for alpha in alphas:
-        P = counting.smooth(N_train, alpha)
-        curve.append((alpha, nll(P, N_train), nll(P, N_val)))
+        P = counting.smooth(train.N, alpha)
+        curve.append((alpha, nll(P, train.N), nll(P, N_val, rest)))
     return curve

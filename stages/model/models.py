@@ -1,9 +1,10 @@
 """The models the pipeline compares, by name, each as its probabilities of the next character by context.
 
-Each entry makes, from the counts model's P (C, V) for the sorted contexts of the counts
-table (C,) and the network's W (V**(order - 1), V), rows indexed like an array: rows[c] is
-the (V,) distribution after context c, rows[cs] the (len(cs), V) ones. Adding a model is
-adding one entry: evaluate scores, sample draws from and score scores every model here.
+Each entry makes, from the counts model's P (C, V) and the network's W (C', V), each with
+the sorted contexts of its rows, rows indexed like an array: rows[c] is the (V,) distribution
+after context c, rows[cs] the (len(cs), V) ones, for any context, seen in train or not.
+Adding a model is adding one entry: evaluate scores, sample draws from and score scores
+every model here.
 """
 
 import numpy as np
@@ -11,17 +12,19 @@ import numpy as np
 from stages.model import network
 
 
-class CountsRows:
-    """P's rows by context; a context the counts table never saw gets add-alpha's limit, uniform."""
+class ContextRows:
+    """A model's rows by context: probs (C, V) for the sorted contexts (C,) it has a row for, and the
+    uniform distribution after a context it has none for (train never saw it): add-alpha's limit,
+    and the network's row of zeros."""
 
-    def __init__(self, P, contexts):
-        self.P, self.contexts = P, contexts  # (C, V), (C,) sorted
+    def __init__(self, probs, contexts):
+        self.probs, self.contexts = probs, contexts  # (C, V), (C,) sorted
 
     def __getitem__(self, c):
         at = np.minimum(np.searchsorted(self.contexts, c), len(self.contexts) - 1)
         seen = self.contexts[at] == c
-        uniform = np.full(self.P.shape[1], 1 / self.P.shape[1], dtype=self.P.dtype)
-        return np.where(np.expand_dims(seen, -1), self.P[at], uniform)
+        uniform = np.full(self.probs.shape[1], 1 / self.probs.shape[1], dtype=self.probs.dtype)
+        return np.where(np.expand_dims(seen, -1), self.probs[at], uniform)
 
 
 class UniformRows:
@@ -35,12 +38,12 @@ class UniformRows:
 
 
 MODELS = {
-    "counts": lambda P, W, contexts: CountsRows(P, contexts),  # N + alpha, normalised row by row
-    "nn": lambda P, W, contexts: network.softmax(W),  # softmax(one_hot(context) @ W), every context
-    "uniform": lambda P, W, contexts: UniformRows(P.shape[1]),  # no training at all
+    "counts": lambda P, W: ContextRows(*P),  # N + alpha, normalised row by row
+    "nn": lambda P, W: ContextRows(network.softmax(W[0]), W[1]),  # softmax(one_hot(context) @ W)
+    "uniform": lambda P, W: UniformRows(P[0].shape[1]),  # no training at all
 }
 
 
-def rows(P, W, contexts):
-    """{name: rows} of every model."""
-    return {name: model(P, W, contexts) for name, model in MODELS.items()}
+def rows(P, W):
+    """{name: rows} of every model, from P = (P (C, V), its contexts (C,)) and W = (W (C', V), its contexts (C',))."""
+    return {name: model(P, W) for name, model in MODELS.items()}

@@ -1,7 +1,8 @@
 """The network: softmax(one_hot(x) @ W), trained by full-batch gradient descent, as in the lecture.
 
 V is the vocabulary size; index 0 is the boundary token '.', which starts and ends
-every name. N[i, j] counts how often character j follows character i.
+every name. N[i, j] counts how often character j follows context i; W has a row per
+context of train (C, V): at order 2, the lecture's (V, V).
 
 PyTorch is imported inside the functions that train, so that the stages which only read W
 don't pay the second its import takes.
@@ -22,9 +23,13 @@ import numpy as np
 
 from stages.model import counting, evaluation
 
+# W's cells, C contexts of train x V: past this budget model.order is refused, as 400 MB of
+# float64 to train (the count stage checks it)
+MAX_W_CELLS = 5 * 10**7
+
 
 def softmax(W):
-    """Row-wise softmax in float64, (V, V): the probabilities of the network's one-hot @ W."""
+    """Row-wise softmax in float64, (C, V): the probabilities of the network's one-hot @ W."""
     logits = W.astype(np.float64)
     e = np.exp(logits - logits.max(1, keepdims=True))  # shifted so exp cannot overflow
     return e / e.sum(1, keepdims=True)  # (V, V) / (V, 1)
@@ -71,26 +76,21 @@ def _init_weights(shape, seed):
     return W.astype(np.float32).reshape(shape)
 
 
-def bigram_loss(W, freq, reg, outside_sq=0.0, size=None):
+def bigram_loss(W, freq, reg):
     """(loss, nll, logp) of the network on frequencies freq = N / N.sum(): two torch scalars, and
     its log-probabilities logp = log_softmax(W) (C, V), for scoring other counts with no second pass.
 
-    W (C, V) holds the rows of the contexts freq counts; outside_sq is the sum of squares of
-    the rest of the full W, and size its number of cells (by default W is all of it), so
-    that the penalty is reg * mean(W**2) over the full W.
-
-    The lecture's one-hot formulation, over the T bigrams (x, y) of the data:
-        logits = one_hot(x) @ W  # (T, V) @ (V, V): row x of W for each bigram
-        nll = -log_softmax(logits)[range(T), y].mean()
-    Row x of W is the same for every bigram starting with x, so the mean is a sum over
-    the V * V cells of each bigram's frequency times its log-probability: O(V^2),
-    whatever the corpus size. tests/test_model.py checks loss and gradient against the
-    one-hot form.
+    The lecture's one-hot formulation, over the T predictions (x, y) of the data:
+        logits = one_hot(x) @ W  # (T, C) @ (C, V): row x of W for each prediction
+        loss = -log_softmax(logits)[range(T), y].mean() + reg * (W**2).mean()
+    Row x of W is the same for every prediction after context x, so the mean is a sum over
+    the C * V cells of each n-gram's frequency times its log-probability: O(C * V),
+    whatever the corpus size (the lecture's exercise E04: index rows of W, no one-hot).
+    tests/test_model.py checks loss and gradient against the one-hot form.
     """
     logp = W.log_softmax(1)  # (C, V)
     nll = -(freq * logp).sum()  # (C, V) * (C, V) -> ()
-    penalty = ((W**2).sum() + outside_sq) / (W.numel() if size is None else size)
-    return nll + reg * penalty, nll, logp
+    return nll + reg * (W**2).mean(), nll, logp
 
 
 class LogRow(NamedTuple):
@@ -112,16 +112,14 @@ class Diverged(Exception):
 RISE = 1e-12
 
 
-def train(N_train, N_val, seed, steps, lr, reg, contexts=None, n_contexts=None):
-    """Full-batch gradient descent on W, as in the lecture; returns W (n_contexts, V) float32 and the log.
+def train(N_train, N_val, seed, steps, lr, reg, val_rest=0):
+    """Full-batch gradient descent on W, as in the lecture; returns W (C, V) float32 and the log.
 
-    N_train and N_val (C, V) count the next characters after the sorted contexts (C,) of the
-    counts table (by default the bigram model's: every character, C = V); W has a row for each
-    of the n_contexts = V**(order - 1) contexts (by default C), and one_hot(context) @ W is its
-    row. A row whose context the table lacks gets no gradient from the NLL, only from the L2
-    penalty, which scales it by 1 - 2 lr reg / W.numel() each step: so only the table's rows are
-    trained, O(C * V) a step, and the others are their initial values times those factors. A
-    context never seen in train keeps what the initial draw and the penalty leave it.
+    W has a row for each of the C contexts train has, the rows of its counts N_train (C, V);
+    N_val (C, V) counts val's predictions after the same contexts, and val_rest how many more
+    val has after contexts train lacks. The network predicts those uniformly, as a row of zeros
+    would: the weights the L2 penalty pulls every row towards, and what the counts model gives
+    a context it never saw. So W grows with the data, O(C * V) in memory and per step.
 
     Each step is the lecture's W.data += -lr * W.grad, with one safeguard: a step that would
     raise the loss is taken again from the same W at half the rate, which then stays halved.
@@ -130,8 +128,9 @@ def train(N_train, N_val, seed, steps, lr, reg, contexts=None, n_contexts=None):
     names (large, peaked rows) plain descent at lr 50 cycles forever, above its own best loss.
     The log records the rate of every step.
 
-    W starts from the lecture's draw (init_weights) and trains in float64: the kernels'
-    last-bit differences stay near 1e-15, and rounding the result to float32 hides them.
+    W starts from the lecture's draw (init_weights) of shape (C, V) (at order 2, the lecture's
+    (V, V)) and trains in float64: the kernels' last-bit differences stay near 1e-15, and
+    rounding the result to float32 hides them.
 
     Gradient descent approaches the counts model (alpha = 0), whose train NLL is the lowest
     any W reaches; the log's kl is the distance left. Rows seen rarely in train get small
@@ -145,25 +144,18 @@ def train(N_train, N_val, seed, steps, lr, reg, contexts=None, n_contexts=None):
     import torch
 
     V = N_train.shape[1]
-    contexts = np.arange(len(N_train)) if contexts is None else contexts
-    n_contexts = len(N_train) if n_contexts is None else n_contexts
-    W0 = init_weights((n_contexts, V), seed).astype(np.float64)  # (n_contexts, V)
-    W = torch.tensor(W0[contexts], requires_grad=True)  # (C, V): the rows the table trains
-    outside = np.ones(n_contexts, dtype=bool)
-    outside[contexts] = False
-    outside_sq0 = float((W0[outside] ** 2).sum())  # their share of sum(W**2), times scale**2 as they decay
-    scale = 1.0  # the product of the penalty's factors 1 - 2 lr reg / W0.size so far
+    W = torch.tensor(init_weights(N_train.shape, seed).astype(np.float64), requires_grad=True)  # (C, V)
     freq_train = torch.as_tensor(N_train / N_train.sum())  # (C, V) float64
-    freq_val = torch.as_tensor(N_val / N_val.sum()) if N_val.sum() else None
+    val_total = N_val.sum() + val_rest
+    freq_val = torch.as_tensor(N_val / val_total) if val_total else None
+    val_uniform = val_rest / val_total * math.log(V) if val_total else 0.0  # val's NLL after unseen contexts
     floor = evaluation.nll(counting.frequencies(N_train), N_train)  # the counts model's train NLL at alpha = 0
 
-    def evaluated(W, scale):
-        return bigram_loss(W, freq_train, reg, outside_sq0 * scale**2, W0.size)
-
-    loss, train_nll, logp = evaluated(W, scale)
+    loss, train_nll, logp = bigram_loss(W, freq_train, reg)
     log = []
     for step in range(steps + 1):
-        val_nll = None if freq_val is None else -(freq_val * logp.detach()).sum().item()  # the same W's NLL on val
+        # the same W's NLL on val, from this step's forward pass
+        val_nll = None if freq_val is None else -(freq_val * logp.detach()).sum().item() + val_uniform
         log.append(LogRow(step, loss.item(), train_nll.item(), val_nll, train_nll.item() - floor, lr))
         if step == steps:
             break
@@ -171,28 +163,25 @@ def train(N_train, N_val, seed, steps, lr, reg, contexts=None, n_contexts=None):
         loss.backward()
         while True:
             W_next = (W.detach() + -lr * W.grad).requires_grad_()  # the lecture's W.data += -lr * W.grad
-            scale_next = scale * (1 - 2 * lr * reg / W0.size)
-            loss_next, train_nll_next, logp_next = evaluated(W_next, scale_next)
+            loss_next, train_nll_next, logp_next = bigram_loss(W_next, freq_train, reg)
             if loss_next.item() <= loss.item() + RISE * abs(loss.item()):  # False for nan: a step too far
                 break
             lr /= 2
-        W, scale, loss, train_nll, logp = W_next, scale_next, loss_next, train_nll_next, logp_next
+        W, loss, train_nll, logp = W_next, loss_next, train_nll_next, logp_next
 
     if train_nll.item() > math.log(V):
         raise Diverged(
             f"at step {steps} the train NLL is {train_nll.item():.4f}, above the uniform model's "
             f"log V = {math.log(V):.4f}"
         )
-    W_all = W0 * scale
-    W_all[contexts] = W.detach().numpy()
     with np.errstate(over="ignore"):
-        W_all = W_all.astype(np.float32)
-    if not np.isfinite(W_all).all() or not softmax(W_all).astype(np.float32).all():
+        W = W.detach().numpy().astype(np.float32)
+    if not np.isfinite(W).all() or not softmax(W).astype(np.float32).all():
         raise Diverged(f"at step {steps} some of its probabilities are 0 in float32")
-    return W_all, log
+    return W, log
 
 
-def reg_curve(N_train, N_val, regs, seed, steps, lr, contexts=None, n_contexts=None):
+def reg_curve(N_train, N_val, regs, seed, steps, lr, val_rest=0):
     """(reg, train NLL, val NLL, diverged) of the network trained from the same init with each reg.
 
     Training from counts makes each point cost O(steps * C * V). A reg at which training
@@ -201,7 +190,7 @@ def reg_curve(N_train, N_val, regs, seed, steps, lr, contexts=None, n_contexts=N
     curve = []
     for reg in regs:
         try:
-            last = train(N_train, N_val, seed, steps, lr, reg, contexts, n_contexts)[1][-1]
+            last = train(N_train, N_val, seed, steps, lr, reg, val_rest)[1][-1]
         except Diverged:
             curve.append((reg, None, None, 1))
         else:
