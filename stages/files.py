@@ -160,10 +160,15 @@ def write_table(path, columns, rows):
             return ""
         return f"{x:.{TABLE_DIGITS}g}" if isinstance(x, float) else str(x)
 
+    write_csv(path, columns, (map(cell, row) for row in rows))
+
+
+def write_csv(path, columns, rows):
+    """A CSV with a header, the rows as they are: strings and integers, as the long tables hold."""
     with atomic_write(path) as f:
         out = csv.writer(f, lineterminator="\n")
         out.writerow(columns)
-        out.writerows(map(cell, row) for row in rows)
+        out.writerows(rows)
 
 
 def read_table(path, columns):
@@ -191,7 +196,7 @@ def read_counts(path, itos):
 
 def write_counts(path, counts, itos, order):
     """A split's counts as a long table, one row per n-gram that occurs: context, next, count."""
-    write_table(path, COUNT_COLUMNS, counting.to_long(counts, itos, order))
+    write_csv(path, COUNT_COLUMNS, counting.to_long(counts, itos, order))
 
 
 def read_P(path, itos):
@@ -203,8 +208,7 @@ def read_P(path, itos):
 def write_P(path, P, N, labels, itos):
     """The counts model P (C, V), smoothed from train's counts N (C, V) for contexts labels, as a long
     table (counting.probs_to_long); 9 significant digits, so that float32 round-trips exactly."""
-    rows = [(context, nxt, f"{p:.9g}") for context, nxt, p in counting.probs_to_long(P, N, labels, itos)]
-    write_table(path, PROB_COLUMNS, rows)
+    write_csv(path, PROB_COLUMNS, counting.probs_to_long(P, N, labels, itos))
 
 
 def write_W(out_dir, W, labels):
@@ -223,4 +227,4 @@ def read_W(out_dir, itos):
     """(W (C, V) float32, its contexts (C,) int64) as write_W wrote them."""
     W = np.load(os.path.join(out_dir, "W.npy"), allow_pickle=False)
     labels = read_lines(os.path.join(out_dir, "contexts.txt"))
-    return W, np.array([corpus.context_index(label, itos) for label in labels], dtype=np.int64)
+    return W, corpus.context_ids(labels, itos)

@@ -60,7 +60,11 @@ def encode(names, itos):
     """
     if not names:
         return np.zeros(1, dtype=np.int32)  # one token, no bigrams
-    text = BOUNDARY + BOUNDARY.join(names) + BOUNDARY
+    return indices(BOUNDARY + BOUNDARY.join(names) + BOUNDARY, itos)
+
+
+def indices(text, itos):
+    """(len(text),) int32: the index in itos of each character of text; ValueError on one it lacks."""
     codepoints = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")  # (T,)
     lookup = np.full(max(map(ord, itos)) + 1, -1, dtype=np.int32)  # code point -> index
     lookup[[ord(ch) for ch in itos]] = np.arange(len(itos))
@@ -93,19 +97,18 @@ def contexts(names, itos, order):
 
 def context_labels(ctx, itos, order):
     """The strings of contexts ctx (C,): order - 1 characters each, '' at order 1."""
-    V = len(itos)
-    return ["".join(itos[c // V**i % V] for i in range(order - 2, -1, -1)) for c in ctx.tolist()]
+    V, width = len(itos), order - 1
+    digits = np.stack([ctx // V**i % V for i in range(width - 1, -1, -1)], axis=-1) if width else ctx[:, None] * 0
+    codepoints = np.array([ord(ch) for ch in itos], dtype="<u4")[digits[:, :width]]  # (C, order - 1)
+    text = codepoints.tobytes().decode("utf-32-le")  # every label, one after the other
+    return [text[i : i + width] for i in range(0, len(text), width)] if width else [""] * len(ctx)
 
 
-def context_index(label, itos):
-    """The context of a label string, as contexts numbers it."""
-    stoi = {ch: i for i, ch in enumerate(itos)}
-    c = 0
-    for ch in label:
-        c = c * len(itos) + stoi[ch]
-    return c
-
-
-def parse_contexts(labels, itos):
-    """(contexts (C,) int64, order) from a counts table's row labels: their length is order - 1."""
-    return np.array([context_index(label, itos) for label in labels], dtype=np.int64), len(labels[0]) + 1
+def context_ids(labels, itos):
+    """(C,) int64: the contexts of label strings, each order - 1 characters long, as contexts numbers them."""
+    width = len(labels[0]) if labels else 0
+    digits = indices("".join(labels), itos).reshape(len(labels), width)  # (C, order - 1), the oldest first
+    ids = np.zeros(len(labels), dtype=np.int64)
+    for j in range(width):
+        ids = ids * len(itos) + digits[:, j]
+    return ids

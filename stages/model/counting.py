@@ -78,10 +78,9 @@ def to_long(counts, itos, order):
 
 def from_long(rows, itos):
     """Counts from to_long's rows (as strings), for the vocabulary itos."""
-    V, stoi = len(itos), {ch: i for i, ch in enumerate(itos)}
-    ids = {label: corpus.context_index(label, itos) for label in {row[0] for row in rows}}
-    ngrams = np.array([ids[context] * V + stoi[nxt] for context, nxt, _ in rows], dtype=np.int64)
-    return table(ngrams, np.array([int(n) for _, _, n in rows], dtype=np.int64), V)
+    contexts, nxt, counts = zip(*rows, strict=True) if rows else ((), (), ())
+    ngrams = corpus.context_ids(contexts, itos) * len(itos) + corpus.indices("".join(nxt), itos)
+    return table(ngrams, np.array(counts, dtype=np.int64), len(itos))
 
 
 def top_bigrams(N, labels, itos):
@@ -90,9 +89,20 @@ def top_bigrams(N, labels, itos):
     As the lecture's sorted(b.items(), key=lambda kv: -kv[1]); ties keep the order of the
     contexts (labels, sorted), then of the next character (a stable sort of N's cells).
     """
-    V, total = len(itos), N.sum()
-    order = np.argsort(-N, axis=None, kind="stable")  # (C * V,) flat cell indices
-    return [(labels[k // V] + itos[k % V], int(N.flat[k]), N.flat[k] / total) for k in order if N.flat[k] > 0]
+    i, j = np.nonzero(N)  # (G,) each, the n-grams that occur, row-major
+    counts = N[i, j]
+    by_count = np.argsort(-counts, kind="stable")  # (G,)
+    shares = counts / N.sum()
+    return [
+        (labels[a] + itos[b], n, share)
+        for a, b, n, share in zip(
+            i[by_count].tolist(),
+            j[by_count].tolist(),
+            counts[by_count].tolist(),
+            shares[by_count].tolist(),
+            strict=True,
+        )
+    ]
 
 
 SHOWN = 30  # the most rows and columns a picture shows: past that, cells too small to read
@@ -134,35 +144,37 @@ def smooth(N, alpha):
 
 
 def probs_to_long(P, N, labels, itos):
-    """[(context, next, probability), ...] of P (C, V), smoothed from train's counts N (C, V) for the
+    """[(context, next, probability as text), ...] of P (C, V), smoothed from train's counts N (C, V) for the
     contexts labels (C,): for each context, the probability of each next character train has after
     it, then, if train lacks some, one row with next empty: the probability of each character it
     lacks, all the same under add-alpha ((0 + alpha) / the row's total). So the file grows with the
     n-grams train has, and every probability of P is in it exactly."""
-    rows = []
-    for i, label in enumerate(labels):
-        seen = np.flatnonzero(N[i])
-        rows += [(label, itos[j], P[i, j]) for j in seen.tolist()]
-        if len(seen) < N.shape[1]:
-            rows.append((label, "", P[i, np.argmin(N[i])]))  # a character train lacks after it
-    return rows
+    i, j = np.nonzero(N)  # (G,) each: the n-grams train has, row-major
+    lacking = np.flatnonzero((N == 0).any(1))  # (R,) the contexts train lacks some character after
+    rows = np.concatenate([i, lacking])  # (G + R,) each row's context ...
+    columns = np.concatenate([j, np.full(len(lacking), N.shape[1])])  # ... and its next, V for the rest
+    probs = np.concatenate([P[i, j], P[lacking, np.argmin(N[lacking], 1)]])  # a character train lacks there
+    names = [*itos, ""]
+    by_context = np.lexsort((columns, rows))  # each context's characters, then its rest
+    return [
+        (labels[a], names[b], f"{p:.9g}")  # 9 significant digits: float32 round-trips exactly
+        for a, b, p in zip(
+            rows[by_context].tolist(), columns[by_context].tolist(), probs[by_context].tolist(), strict=True
+        )
+    ]
 
 
 def probs_from_long(rows, itos):
     """(P (C, V) float32, contexts (C,) int64, their labels) from probs_to_long's rows (as strings)."""
-    stoi = {ch: i for i, ch in enumerate(itos)}
-    labels = sorted({row[0] for row in rows}, key=lambda label: corpus.context_index(label, itos))
-    at = {label: i for i, label in enumerate(labels)}
-    P = np.zeros((len(labels), len(itos)), dtype=np.float32)
-    probs = np.array([p for _, _, p in rows], dtype=np.float32)
-    rest = [(at[label], p) for (label, nxt, _), p in zip(rows, probs, strict=True) if nxt == ""]
-    for i, p in rest:
-        P[i] = p
-    seen = [(at[label], stoi[nxt], p) for (label, nxt, _), p in zip(rows, probs, strict=True) if nxt != ""]
-    for i, j, p in seen:
-        P[i, j] = p
-    contexts = np.array([corpus.context_index(label, itos) for label in labels], dtype=np.int64)
-    return P, contexts, labels
+    labels, nxt, probs = zip(*rows, strict=True)
+    ids = corpus.context_ids(labels, itos)  # (R,) each row's context
+    contexts, first, row = np.unique(ids, return_index=True, return_inverse=True)  # (C,) sorted, row of each
+    probs = np.array(probs, dtype=np.float32)  # (R,)
+    rest = np.array([n == "" for n in nxt])  # (R,) the rows for every character train lacks after the context
+    P = np.zeros((len(contexts), len(itos)), dtype=np.float32)
+    P[row[rest]] = probs[rest, None]
+    P[row[~rest], corpus.indices("".join(nxt), itos)] = probs[~rest]
+    return P, contexts, [labels[i] for i in first]
 
 
 def frequencies(N):
