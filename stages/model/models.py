@@ -23,7 +23,7 @@ class ContextRows:
     def __getitem__(self, c):
         at = np.minimum(np.searchsorted(self.contexts, c), len(self.contexts) - 1)
         seen = self.contexts[at] == c
-        uniform = np.full(self.probs.shape[1], 1 / self.probs.shape[1], dtype=self.probs.dtype)
+        uniform = np.full(self.probs.shape[1], 1 / self.probs.shape[1])  # float64: its log is exactly -log V
         return np.where(np.expand_dims(seen, -1), self.probs[at], uniform)
 
 

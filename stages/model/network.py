@@ -63,17 +63,20 @@ def _init_weights(shape, seed):
     n = math.prod(shape)
     if n < 16:
         return torch.randn(shape, generator=g).numpy()
-    u = torch.rand(n + (16 if n % 16 else 0), generator=g).tolist()  # the uniforms randn draws, in order
-    blocks = [(start, u[start : start + 16]) for start in range(0, n - 15, 16)]
-    if n % 16:
-        blocks.append((n - 16, u[n:]))  # the redrawn last 16
-    W = np.empty(n)
-    for start, block in blocks:
-        for j in range(8):
-            r = math.sqrt(-2 * math.log(1 - block[j]))  # 1 - u is exact: u is a multiple of 2**-24
-            theta = float(np.float32(2 * math.pi * block[j + 8]))  # torch keeps theta in float32
-            W[start + j], W[start + j + 8] = r * math.cos(theta), r * math.sin(theta)
+    u = torch.rand(n + (16 if n % 16 else 0), generator=g).numpy().astype(np.float64)  # the uniforms randn draws
+    full = n - n % 16
+    blocks = np.concatenate([u[:full], u[n:]]).reshape(-1, 16)  # (B, 16); when 16 doesn't divide n, the redrawn last
+    r = np.sqrt(-2 * libm(math.log, 1 - blocks[:, :8]))  # (B, 8); 1 - u is exact: u is a multiple of 2**-24
+    theta = (2 * math.pi * blocks[:, 8:]).astype(np.float32).astype(np.float64)  # torch keeps theta in float32
+    x = np.concatenate([r * libm(math.cos, theta), r * libm(math.sin, theta)], axis=1).ravel()  # (B * 16,)
+    W = np.concatenate([x[: n - 16], x[full:]]) if n % 16 else x  # the redrawn block is the last 16 values
     return W.astype(np.float32).reshape(shape)
+
+
+def libm(f, x):
+    """f, one of the C library's math functions, on each element of the float64 array x: the same bits on
+    every CPU, where NumPy's vectorised log, cos and sin differ per SIMD kernel in the last bit."""
+    return np.array(list(map(f, x.ravel().tolist()))).reshape(x.shape)
 
 
 def bigram_loss(W, freq, reg):
