@@ -1,0 +1,447 @@
+"""The sparse tables (counts, P and W over only the contexts that occur) against the lecture's loops
+(tests/reference.py) and plain loops over dicts, at orders 1 to 6; and the pipeline at order 6.
+
+The plain references here work on strings: a Counter of (context, next character) from the padded
+windows of reference.windows, and probabilities looked up by context string, a context train never
+saw predicting every character at 1/V.
+"""
+
+import collections
+import csv
+import json
+import math
+import os
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stages import files
+from stages.model import corpus, counting, evaluation, models, network, sampling
+from tests import reference
+from tools.sandbox import Repo
+
+ORDERS = [1, 2, 3, 4, 5, 6]
+HAND = ["ab", "b", "abba"]  # itos ['.', 'a', 'b']: every count below is checkable by hand
+TRAIN = ["emma", "olivia", "ava", "isabella", "ella", "mia", "amelia", "liv"]
+HELD_OUT = ["emily", "ava", "lia", "ivo", "mo"]  # contexts train never saw, at every order above 1
+
+
+# ---------------------------------------------------------------------------------------------------
+# plain references, straight from the definitions
+
+
+def windows_counter(names, order):
+    """Counter {(context, next): how often}: the padded loop of reference.windows."""
+    return collections.Counter(w for name in names for w in reference.windows(name, order))
+
+
+def as_dict(counts, itos, order):
+    """{(context, next): count} of a counting.Counts, only the cells that are not 0."""
+    labels = corpus.context_labels(counts.contexts, itos, order)
+    return {
+        (labels[i], itos[j]): int(counts.N[i, j])
+        for i in range(len(labels))
+        for j in range(len(itos))
+        if counts.N[i, j]
+    }
+
+
+def sparse_counts(names, itos, order):
+    return counting.count(*corpus.contexts(names, itos, order), len(itos))
+
+
+def plain_nll(prob, names, order):
+    """Mean -log prob(context, next) over every prediction of the names, each term in float64, summed exactly."""
+    terms = [-math.log(prob(context, ch)) for name in names for context, ch in reference.windows(name, order)]
+    return math.fsum(terms) / len(terms)
+
+
+def dense(rows, V, order):
+    """A model's rows for every one of the V**(order - 1) contexts, as reference.sample and .nll index them."""
+    return torch.from_numpy(np.ascontiguousarray(rows[np.arange(V ** (order - 1))]))
+
+
+def counts_model(names, itos, order, alpha):
+    """(train Counts, P (C, V), ContextRows) of the counts model, as the smooth stage builds it."""
+    train = sparse_counts(names, itos, order)
+    P = counting.smooth(train.N, alpha)
+    return train, P, models.ContextRows(P, train.contexts)
+
+
+# hypothesis: names over a few characters, among them the CSV's separator and quote, a non-ASCII letter
+# and perhaps a space (inside a name: files.iter_names strips them)
+@st.composite
+def corpora(draw, splits=1):
+    """`splits` lists of 1 to 8 names each, over one small alphabet (V <= 5)."""
+    alphabet = draw(st.lists(st.sampled_from('ab,"é'), min_size=1, max_size=3, unique=True))
+    alphabet += [" "] if draw(st.booleans()) else []
+    name = st.text(alphabet=alphabet, min_size=1, max_size=6).map(str.strip).filter(bool)
+    return [draw(st.lists(name, min_size=1, max_size=8)) for _ in range(splits)]
+
+
+def vocab_of(*splits):
+    return corpus.build_vocab([name for names in splits for name in names])
+
+
+orders = st.integers(min_value=1, max_value=6)
+alphas = st.sampled_from([0, 1, 3]) | st.floats(min_value=1e-3, max_value=100)
+
+
+# ---------------------------------------------------------------------------------------------------
+# 1. counts
+
+
+def test_counts_of_the_hand_corpus_by_hand():
+    itos = vocab_of(HAND)
+    assert itos == [".", "a", "b"]
+    one = as_dict(sparse_counts(HAND, itos, 1), itos, 1)
+    assert one == {("", "."): 3, ("", "a"): 3, ("", "b"): 4}  # 10 = sum(len(name) + 1)
+    two = as_dict(sparse_counts(HAND, itos, 2), itos, 2)
+    assert two == {
+        (".", "a"): 2,
+        (".", "b"): 1,
+        ("a", "b"): 2,
+        ("a", "."): 1,
+        ("b", "."): 2,
+        ("b", "b"): 1,
+        ("b", "a"): 1,
+    }
+    three = sparse_counts(HAND, itos, 3)
+    assert as_dict(three, itos, 3) == {
+        ("..", "a"): 2,
+        ("..", "b"): 1,
+        (".a", "b"): 2,
+        (".b", "."): 1,
+        ("ab", "."): 1,
+        ("ab", "b"): 1,
+        ("bb", "a"): 1,
+        ("ba", "."): 1,
+    }
+    # contexts numbered as base-V digits, the oldest first: '..' 0, '.a' 1, '.b' 2, 'ab' 5, 'ba' 7, 'bb' 8
+    assert three.contexts.tolist() == [0, 1, 2, 5, 7, 8]
+    six = as_dict(sparse_counts(HAND, itos, 6), itos, 6)
+    assert six[(".....", "a")] == 2 and six[("..abb", "a")] == 1 and six[(".abba", ".")] == 1
+    assert sum(six.values()) == 10
+
+
+@pytest.mark.parametrize("order", ORDERS)
+@pytest.mark.parametrize("names", [HAND, TRAIN, ["x"], ["a" * 30]])
+def test_counts_equal_the_windows_counter_and_the_lecture_loop(names, order):
+    itos = vocab_of(names)
+    counts = sparse_counts(names, itos, order)
+    assert as_dict(counts, itos, order) == windows_counter(names, order)
+    full = reference.counts(names, itos, order).numpy()  # (V**(order - 1), V)
+    assert np.array_equal(counts.N, full[counts.contexts])
+    assert counts.contexts.tolist() == np.flatnonzero(full.sum(1)).tolist()  # exactly the contexts that occur
+
+
+@settings(max_examples=50, deadline=None)
+@given(corpora(), orders)
+def test_counts_equal_the_windows_counter_on_any_corpus(splits, order):
+    (names,) = splits
+    itos = vocab_of(names)
+    counts = sparse_counts(names, itos, order)
+    assert as_dict(counts, itos, order) == windows_counter(names, order)
+    assert np.all(np.diff(counts.contexts) > 0) and counts.N.sum(1).min() > 0  # sorted, no empty row
+    assert counts.N.sum() == sum(len(name) + 1 for name in names)
+
+
+@settings(max_examples=30, deadline=None)
+@given(corpora(), orders)
+def test_streaming_counts_chunk_by_chunk_equal_one_go(tmp_path_factory, splits, order):
+    (names,) = splits
+    itos = vocab_of(names)
+    V = len(itos)
+    whole = counting.count_ngrams([names], itos, order)
+    path = str(tmp_path_factory.mktemp("chunks") / "train.txt")
+    files.write_lines(path, names)
+    for size in (1, 2, 3):
+        chunks = [names[i : i + size] for i in range(0, len(names), size)]
+        for streamed in (
+            counting.count_ngrams(chunks, itos, order),
+            counting.count_ngrams(files.read_chunks(path, size), itos, order),
+        ):
+            assert all(np.array_equal(a, b) for a, b in zip(streamed, whole, strict=True))
+    ngrams, n = whole
+    assert {(ng // V, ng % V): c for ng, c in zip(ngrams.tolist(), n.tolist(), strict=True)} == {
+        (reference.row(context, {ch: i for i, ch in enumerate(itos)}), itos.index(ch)): c
+        for (context, ch), c in windows_counter(names, order).items()
+    }
+    one_go = sparse_counts(names, itos, order)
+    table = counting.table(*whole, V)
+    assert np.array_equal(table.contexts, one_go.contexts) and np.array_equal(table.N, one_go.N)
+
+
+@settings(max_examples=30, deadline=None)
+@given(corpora(), orders)
+def test_the_long_table_round_trips_and_holds_exactly_the_ngrams_that_occur(tmp_path_factory, splits, order):
+    (names,) = splits
+    itos = vocab_of(names)
+    counts = sparse_counts(names, itos, order)
+    rows = counting.to_long(counts, itos, order)
+    assert {(context, nxt): n for context, nxt, n in rows} == windows_counter(names, order)
+    assert len(rows) == len(windows_counter(names, order)) and all(n > 0 for _, _, n in rows)
+    for back in (
+        counting.from_long([(c, x, str(n)) for c, x, n in rows], itos),
+        files_round_trip(tmp_path_factory.mktemp("counts"), counts, itos, order),
+    ):
+        assert np.array_equal(back.contexts, counts.contexts) and np.array_equal(back.N, counts.N)
+
+
+def files_round_trip(tmp, counts, itos, order):
+    path = str(tmp / "train.csv")
+    files.write_counts(path, counts, itos, order)
+    return files.read_counts(path, itos)
+
+
+def test_the_long_table_grows_with_the_ngrams_not_with_every_possible_context(tmp_path):
+    names = ["emma", "olivia", "ava"]
+    itos = vocab_of(names)  # V = 8: 8**5 = 32768 possible contexts at order 6
+    path = str(tmp_path / "train.csv")
+    files.write_counts(path, sparse_counts(names, itos, 6), itos, 6)
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    assert lines[0] == "context,next,count"
+    assert len(lines) - 1 == len(windows_counter(names, 6)) == 16  # 4 + 1, 6 + 1 and 3 + 1 predictions, all distinct
+    assert lines[1:5] == [".....,a,1", ".....,e,1", ".....,o,1", "....a,v,1"]  # sorted by context, then next
+
+
+# ---------------------------------------------------------------------------------------------------
+# 2. the counts model
+
+
+@settings(max_examples=50, deadline=None)
+@given(corpora(splits=2), orders, alphas, st.data())
+def test_every_row_sums_to_one_and_is_add_alpha_or_uniform(splits, order, alpha, data):
+    train_names, val_names = splits
+    itos = vocab_of(train_names, val_names)
+    V = len(itos)
+    train, P, rows = counts_model(train_names, itos, order, alpha)
+    made_up = data.draw(st.lists(st.integers(0, V ** (order - 1) - 1), max_size=10))
+    val = sparse_counts(val_names, itos, order)
+    for c in [*train.contexts.tolist(), *val.contexts.tolist(), *made_up]:
+        row = rows[c]
+        assert row.shape == (V,) and row.dtype == np.float32
+        assert abs(row.astype(np.float64).sum() - 1) < 1e-6
+        if c not in train.contexts:
+            assert np.all(row == np.float32(1 / V))  # a context train never saw: uniform
+    want = windows_counter(train_names, order)
+    labels = corpus.context_labels(train.contexts, itos, order)
+    for i, label in enumerate(labels):
+        total = sum(n for (context, _), n in want.items() if context == label)
+        for j, ch in enumerate(itos):
+            exact = (want[(label, ch)] + alpha) / (total + V * alpha)
+            assert math.isclose(P[i, j], exact, rel_tol=3e-7, abs_tol=0)
+            if alpha == int(alpha):  # every operand exact in float32: P is the correctly rounded quotient
+                assert P[i, j] == np.float32(exact)
+
+
+@settings(max_examples=40, deadline=None)
+@given(corpora(), orders, alphas)
+def test_p_round_trips_through_its_long_table_and_its_file_exactly(tmp_path_factory, splits, order, alpha):
+    (names,) = splits
+    itos = vocab_of(names)
+    train, P, _ = counts_model(names, itos, order, alpha)
+    labels = corpus.context_labels(train.contexts, itos, order)
+    long = counting.probs_to_long(P, train.N, labels, itos)
+    # a row per n-gram of train, and one per context that lacks some character
+    assert len(long) == np.count_nonzero(train.N) + int((train.N == 0).any(1).sum())
+    P_back, contexts, labels_back = counting.probs_from_long(long, itos)
+    assert P_back.dtype == np.float32 and np.array_equal(P_back, P)
+    assert np.array_equal(contexts, train.contexts) and labels_back == labels
+    path = str(tmp_path_factory.mktemp("P") / "P.csv")
+    files.write_P(path, P, train.N, labels, itos)
+    P_file, contexts, labels_file = files.read_P(path, itos)
+    assert P_file.dtype == np.float32 and np.array_equal(P_file, P)
+    assert np.array_equal(contexts, train.contexts) and labels_file == labels
+
+
+# ---------------------------------------------------------------------------------------------------
+# 3. NLL
+
+
+def check_nll(train_names, held_out, order, alpha):
+    itos = vocab_of(train_names, held_out)
+    V = len(itos)
+    train, P, rows = counts_model(train_names, itos, order, alpha)
+    row_of = dict(zip(corpus.context_labels(train.contexts, itos, order), P, strict=True))
+    stoi = {ch: i for i, ch in enumerate(itos)}
+
+    def prob(context, ch):  # a context train never saw: 1/V
+        return float(row_of[context][stoi[ch]]) if context in row_of else 1 / V
+
+    val = sparse_counts(held_out, itos, order)
+    N_val, rest = counting.align(val, train.contexts)
+    assert math.isclose(evaluation.nll(P, N_val, rest), plain_nll(prob, held_out, order), rel_tol=1e-12)
+    # as the evaluate stage scores it: each context's row of the model, float32 1/V after an unseen one
+    as_evaluate = evaluation.nll(rows[val.contexts], val.N)
+    assert math.isclose(as_evaluate, reference.nll(dense(rows, V, order), held_out, itos, order), rel_tol=1e-12)
+    assert math.isclose(as_evaluate, evaluation.nll(P, N_val, rest), rel_tol=1e-7)
+    assert math.isclose(evaluation.nll(P, train.N), plain_nll(prob, train_names, order), rel_tol=1e-12)
+    return rest
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_nll_equals_the_loop_over_held_out_names(order):
+    rest = check_nll(TRAIN, HELD_OUT, order, alpha=1)
+    assert (rest > 0) == (order > 1)  # held-out contexts train never saw, predicted at 1/V
+
+
+@settings(max_examples=40, deadline=None)
+@given(corpora(splits=2), orders, alphas.filter(lambda a: a > 0))
+def test_nll_equals_the_loop_on_any_corpus(splits, order, alpha):
+    check_nll(*splits, order, alpha)
+
+
+# ---------------------------------------------------------------------------------------------------
+# 4. sampling, draw for draw
+
+
+def check_samples(train_names, order, alpha, seed, num=8, max_len=12):
+    itos = vocab_of(train_names)
+    V = len(itos)
+    train, P, _ = counts_model(train_names, itos, order, alpha)
+    W = network.init_weights((len(train.contexts), V), seed=2147483647)  # any W: a network of the train contexts
+    visited = set()
+    for name, rows in models.rows((P, train.contexts), (W, train.contexts)).items():
+        got = sampling.sample(rows, itos, num, max_len, seed, order)
+        assert got == reference.sample(dense(rows, V, order), itos, num, seed, max_len, order), name
+        visited |= {
+            reference.row(c, {ch: i for i, ch in enumerate(itos)}) for n in got for c, _ in reference.windows(n, order)
+        }
+    return visited - set(train.contexts.tolist())  # the contexts drawn into that train never saw
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_samples_are_torch_multinomials_draw_for_draw(order):
+    unseen = check_samples(TRAIN, order, alpha=1, seed=2147483647)
+    # smoothing leads the names into contexts train never saw (at order 2 every character is one it saw)
+    assert bool(unseen) == (order > 2)
+
+
+@settings(max_examples=30, deadline=None)
+@given(corpora(), orders, alphas, st.integers(0, 2**64 - 1))
+def test_samples_are_torch_multinomials_on_any_corpus(splits, order, alpha, seed):
+    check_samples(splits[0], order, alpha, seed, num=4, max_len=8)
+
+
+# ---------------------------------------------------------------------------------------------------
+# 5. the network
+
+
+def plain_softmax(row):
+    e = [math.exp(x - max(row)) for x in row]
+    return [x / math.fsum(e) for x in e]
+
+
+def plain_val_nll(W, train, val_names, itos, order):
+    """The network's val NLL by a plain loop: softmax of W's row for a context train saw, 1/V after any other."""
+    row_of = dict(zip(corpus.context_labels(train.contexts, itos, order), W.astype(np.float64).tolist(), strict=True))
+    stoi = {ch: i for i, ch in enumerate(itos)}
+
+    def prob(context, ch):
+        return plain_softmax(row_of[context])[stoi[ch]] if context in row_of else 1 / len(itos)
+
+    return plain_nll(prob, val_names, order)
+
+
+def trained(train_names, val_names, order, steps=20, seed=2147483647, lr=50, reg=0.01):
+    itos = vocab_of(train_names, val_names)
+    train = sparse_counts(train_names, itos, order)
+    N_val, rest = counting.align(sparse_counts(val_names, itos, order), train.contexts)
+    W, log = network.train(train.N, N_val, seed, steps, lr, reg, rest)
+    assert W.shape == (len(train.contexts), len(itos)) and W.dtype == np.float32  # a row per train context
+    return W, log, train, itos
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_the_networks_val_nll_is_the_loop_over_softmax_w(order):
+    W, log, train, itos = trained(TRAIN, HELD_OUT, order)
+    W0 = network.init_weights(W.shape, 2147483647)  # step 0: the float32 init, exactly the W trained from
+    assert math.isclose(log[0].val_nll, plain_val_nll(W0, train, HELD_OUT, itos, order), rel_tol=1e-12)
+    # the last step: the W written, rounded to float32 from the float64 one the log scores
+    assert math.isclose(log[-1].val_nll, plain_val_nll(W, train, HELD_OUT, itos, order), rel_tol=1e-6)
+
+
+@pytest.mark.parametrize("order", [1, 2, 4, 6])
+def test_the_network_is_the_lecture_descent_on_the_train_contexts(order):
+    W, _, train, itos = trained(TRAIN, HELD_OUT, order)
+    stoi = {ch: i for i, ch in enumerate(itos)}
+    at = {c: i for i, c in enumerate(train.contexts.tolist())}
+    pairs = [(at[reference.row(c, stoi)], stoi[ch]) for name in TRAIN for c, ch in reference.windows(name, order)]
+    xs, ys = (torch.tensor(v) for v in zip(*pairs, strict=True))
+    W0 = torch.tensor(network.init_weights(W.shape, 2147483647), dtype=torch.float64, requires_grad=True)
+    want = reference.descend(W0, xs, ys, steps=20, lr=50, reg=0.01).numpy()
+    assert np.allclose(W, want, rtol=0, atol=1e-6)
+
+
+# ---------------------------------------------------------------------------------------------------
+# 6. W.npy holds numbers only
+
+
+def test_w_npy_is_read_without_pickle(tmp_path):
+    itos = vocab_of(HAND)
+    W = np.arange(6, dtype=np.float32).reshape(2, 3)
+    files.write_W(str(tmp_path), W, [".", "a"])
+    assert np.array_equal(np.load(tmp_path / "W.npy", allow_pickle=False), W)
+    back, contexts = files.read_W(str(tmp_path), itos)
+    assert back.dtype == np.float32 and np.array_equal(back, W) and contexts.tolist() == [0, 1]
+    np.save(tmp_path / "W.npy", np.array([{"not": "numbers"}], dtype=object), allow_pickle=True)  # a pickle inside
+    with pytest.raises(ValueError, match="allow_pickle=False"):
+        files.read_W(str(tmp_path), itos)
+
+
+# ---------------------------------------------------------------------------------------------------
+# 7. the pipeline at order 6, end to end: the slow test (about a minute)
+
+slow = pytest.mark.skipif(
+    os.environ.get("SKIP_SLOW") == "1", reason="the slow test: dvc repro at order 6 (SKIP_SLOW=1)"
+)
+
+
+def numbers(obj):
+    if isinstance(obj, dict):
+        return [x for value in obj.values() for x in numbers(value)]
+    return [obj]
+
+
+@slow
+def test_the_pipeline_at_order_6_end_to_end(tmp_path):
+    repo = Repo(tmp_path / "repo")
+    repo.set_params(model={"order": 6})
+    params = repo.params()
+    order = params["model"]["order"]
+    assert order == 6
+    repo.dvc("repro")
+
+    for root, _, names in os.walk(repo.path / "data"):
+        for name in names:
+            assert os.path.getsize(os.path.join(root, name)) < 20 * 2**20, os.path.join(root, name)
+
+    train_names = repo.read("data/prepared/train.txt").splitlines()
+    ngrams = windows_counter(train_names, order)
+    with open(repo.path / "data/counts/train.csv", encoding="utf-8", newline="") as f:
+        header, *rows = csv.reader(f)
+    assert header == ["context", "next", "count"] and len(rows) == len(ngrams)
+    assert {(context, nxt): int(n) for context, nxt, n in rows} == ngrams
+
+    metrics = json.loads(repo.read("metrics/eval.json"))
+    assert all(isinstance(x, int | float) and math.isfinite(x) for x in numbers(metrics)), metrics
+
+    # the counts model's train NLL, by a plain loop over the train names and P.csv
+    with open(repo.path / "data/P.csv", encoding="utf-8", newline="") as f:
+        header, *rows = csv.reader(f)
+    assert header == ["context", "next", "prob"]
+    seen = {(context, nxt): float(np.float32(p)) for context, nxt, p in rows if nxt}
+    lacking = {context: float(np.float32(p)) for context, nxt, p in rows if not nxt}
+
+    def prob(context, ch):
+        return seen.get((context, ch), lacking.get(context))
+
+    assert len({context for context, _, _ in rows}) == len({context for context, _ in ngrams})  # train's contexts
+    want = plain_nll(prob, train_names, order)
+    assert math.isclose(metrics["counts"]["train"]["nll"], want, rel_tol=1e-7)
+    assert metrics["counts"]["train"]["bigrams"] == sum(len(name) + 1 for name in train_names)
