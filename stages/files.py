@@ -73,12 +73,12 @@ def atomic_write(path, mode="w"):
             os.remove(tmp)
 
 
-def iter_names(path, lowercase):
-    """The names in a user's file, one per line, stripped, blank lines dropped: a generator that
-    holds one line at a time, so a corpus of any size streams.
+def read_name_chunks(path, lowercase, size=CHUNK):
+    """The names in a user's file, one per line, stripped, blank lines dropped, as lists of the
+    names of `size` lines at a time: a stage holds one chunk, so a corpus of any size streams.
 
     Accepts UTF-8 with or without a byte-order mark and any line ending; rejects a file
-    that is missing, not UTF-8, binary, or has a name containing '.'.
+    that is missing, not UTF-8, binary, or has a name containing '.', naming the line.
     """
     try:
         f = open(path, encoding="utf-8-sig", errors="surrogateescape", newline=None)  # \n, \r\n or \r
@@ -87,25 +87,36 @@ def iter_names(path, lowercase):
     except OSError as e:
         raise InputError(f"{path}: cannot read: {e.strerror}") from None
     with f:
-        for lineno, line in enumerate(f, 1):
-            name = line.strip()
-            bad = next((i for i, ch in enumerate(name) if "\udc80" <= ch <= "\udcff"), None)  # an undecodable byte
-            if bad is not None:
-                byte = len(line[: line.index(name[bad])].encode("utf-8", "surrogateescape")) + 1
-                raise InputError(f"{path}:{lineno}: not UTF-8 text (byte {byte} of the line)")
-            if not name.isprintable():
-                raise InputError(f"{path}:{lineno}: contains control characters; is it a text file?")
-            if lowercase:
-                name = name.lower()
-            if "." in name:
-                raise InputError(f"{path}:{lineno}: {name!r} contains '.', the word boundary token")
-            if name:
-                yield name
+        first = 1  # the line number of the chunk's first line
+        while lines := list(itertools.islice(f, size)):
+            names = [line.strip() for line in lines]
+            printable = "".join(names).isprintable()  # one test for the chunk: no undecodable byte or control
+            names = [name.lower() for name in names] if lowercase else names
+            if not printable or "." in "".join(names):
+                for lineno, line in enumerate(lines, first):  # the first bad line, to name it
+                    _check_line(path, lineno, line, lowercase)
+            yield [name for name in names if name]
+            first += len(lines)
+
+
+def _check_line(path, lineno, line, lowercase):
+    """Raise the InputError for the line's first problem, if it has one."""
+    name = line.strip()
+    bad = next((ch for ch in name if "\udc80" <= ch <= "\udcff"), None)  # an undecodable byte, escaped
+    if bad is not None:
+        byte = len(line[: line.index(bad)].encode("utf-8", "surrogateescape")) + 1
+        raise InputError(f"{path}:{lineno}: not UTF-8 text (byte {byte} of the line)")
+    if not name.isprintable():
+        raise InputError(f"{path}:{lineno}: contains control characters; is it a text file?")
+    if "." in (name.lower() if lowercase else name):
+        raise InputError(
+            f"{path}:{lineno}: {name.lower() if lowercase else name!r} contains '.', the word boundary token"
+        )
 
 
 def read_names(path, lowercase, limit=None):
-    """The first `limit` names of a user's file (iter_names), or all; an InputError if it has none."""
-    names = list(itertools.islice(iter_names(path, lowercase), limit))
+    """The first `limit` names of a user's file (read_name_chunks), or all; an InputError if it has none."""
+    names = list(itertools.islice(itertools.chain.from_iterable(read_name_chunks(path, lowercase)), limit))
     if not names and limit != 0:
         raise InputError(f"{path}: no names (the file is empty or has only blank lines)")
     return names

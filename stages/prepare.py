@@ -7,6 +7,8 @@ once to write each name to its split. Memory holds the split of each name, not t
 import contextlib
 import os
 
+import numpy as np
+
 from stages import files, params
 from stages.model import corpus
 
@@ -15,9 +17,9 @@ def main(out_dir):
     cfg = params.load("prepare")
     order = params.load("model")["order"]
     n, characters = 0, set()
-    for name in files.iter_names(cfg["names_file"], cfg["lowercase"]):
-        n += 1
-        characters.update(name)
+    for names in files.read_name_chunks(cfg["names_file"], cfg["lowercase"]):
+        n += len(names)
+        characters.update("".join(names))
     if n == 0:
         raise files.InputError(f"{cfg['names_file']}: no names (the file is empty or has only blank lines)")
     split = corpus.split_of(n, cfg["val_frac"], cfg["test_frac"], seed=cfg["seed"])  # (n,) 0, 1 or 2
@@ -36,9 +38,14 @@ def main(out_dir):
 
     with contextlib.ExitStack() as stack:
         outs = [stack.enter_context(files.atomic_write(os.path.join(out_dir, f"{s}.txt"))) for s in files.SPLITS]
-        names = files.iter_names(cfg["names_file"], cfg["lowercase"])
-        for name, k in zip(names, split.tobytes(), strict=True):  # bytes iterate as ints
-            outs[k].write(name + "\n")
+        start = 0
+        for names in files.read_name_chunks(cfg["names_file"], cfg["lowercase"]):
+            chunk = split[start : start + len(names)]  # (len(names),) each name's split
+            names = np.array(names, dtype=object)
+            for k, out in enumerate(outs):
+                if len(part := names[chunk == k]):
+                    out.write("\n".join(part) + "\n")
+            start += len(names)
     files.write_json(os.path.join(out_dir, "vocab.json"), itos)
     print(f"{n} names -> " + ", ".join(map("{} {}".format, files.SPLITS, sizes)) + f"; V = {len(itos)}")
 

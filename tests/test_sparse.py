@@ -72,7 +72,7 @@ def counts_model(names, itos, order, alpha):
 
 
 # hypothesis: names over a few characters, among them the CSV's separator and quote, a non-ASCII letter
-# and perhaps a space (inside a name: files.iter_names strips them)
+# and perhaps a space (inside a name: files.read_name_chunks strips them)
 @st.composite
 def corpora(draw, splits=1):
     """`splits` lists of 1 to 8 names each, over one small alphabet (V <= 5)."""
