@@ -184,18 +184,20 @@ def train(N_train, N_val, seed, steps, lr, reg, val_rest=0):
     return W, log
 
 
-def reg_curve(N_train, N_val, regs, seed, steps, lr, val_rest=0):
+def reg_curve(N_train, N_val, regs, seed, steps, lr, val_rest=0, map=map):
     """(reg, train NLL, val NLL, diverged) of the network trained from the same init with each reg.
 
     Training from counts makes each point cost O(steps * C * V). A reg at which training
-    diverges (train raises Diverged) gives (reg, None, None, 1).
+    diverges (train raises Diverged) gives (reg, None, None, 1). The points are independent:
+    `map` may train them in parallel (a process pool's), and the curve is the same.
     """
-    curve = []
-    for reg in regs:
-        try:
-            last = train(N_train, N_val, seed, steps, lr, reg, val_rest)[1][-1]
-        except Diverged:
-            curve.append((reg, None, None, 1))
-        else:
-            curve.append((reg, last.train_nll, last.val_nll, 0))
-    return curve
+    return list(map(functools.partial(reg_point, N_train, N_val, seed, steps, lr, val_rest=val_rest), regs))
+
+
+def reg_point(N_train, N_val, seed, steps, lr, reg, val_rest=0):
+    """One point of reg_curve."""
+    try:
+        last = train(N_train, N_val, seed, steps, lr, reg, val_rest)[1][-1]
+    except Diverged:
+        return reg, None, None, 1
+    return reg, last.train_nll, last.val_nll, 0
