@@ -11,6 +11,7 @@ import csv
 import json
 import math
 import os
+import re
 
 import numpy as np
 import pytest
@@ -442,3 +443,21 @@ def test_the_pipeline_at_order_6_end_to_end(tmp_path):
     want = plain_nll(prob, train_names, order)
     assert math.isclose(metrics["counts"]["train"]["nll"], want, rel_tol=1e-7)
     assert metrics["counts"]["train"]["bigrams"] == sum(len(name) + 1 for name in train_names)
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 100])
+def test_names_stream_in_chunks_and_a_bad_line_is_named_in_any_chunk(tmp_path, size):
+    path = tmp_path / "names.txt"
+    path.write_bytes("Emma\n\n  ava \r\nZoë\nbo\n".encode())
+    chunks = list(files.read_name_chunks(str(path), lowercase=True, size=size))
+    assert all(len(chunk) <= size for chunk in chunks)
+    assert [name for chunk in chunks for name in chunk] == ["emma", "ava", "zoë", "bo"]
+    for lineno, bad, message in [
+        (5, b"a.b", "'a.b' contains '.'"),
+        (5, b"a\xffb", "not UTF-8 text (byte 2 of the line)"),
+        (5, b"a\x01b", "contains control characters"),
+    ]:
+        path.write_bytes(b"emma\n\nava\nzoe\n" + bad + b"\nbo\n")
+        with pytest.raises(files.InputError, match=rf"names.txt:{lineno}: .*{re.escape(message)}"):
+            for _ in files.read_name_chunks(str(path), lowercase=True, size=size):
+                pass
