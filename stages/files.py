@@ -26,7 +26,7 @@ METRIC_DIGITS = 8
 TABLE_DIGITS = 6
 COUNT_COLUMNS = ("context", "next", "count")  # data/counts/*.csv: one row per n-gram that occurs
 PROB_COLUMNS = ("context", "next", "prob")  # data/P.csv: next empty is each character train lacks there
-CHUNK = 100_000  # names a stage holds at once when it streams a file
+CHUNK = 2**20  # characters a stage holds at once when it streams a file: about 150,000 names
 
 
 class InputError(Exception):
@@ -75,7 +75,7 @@ def atomic_write(path, mode="w"):
 
 def read_name_chunks(path, lowercase, size=CHUNK):
     """The names in a user's file, one per line, stripped, blank lines dropped, as lists of the
-    names of `size` lines at a time: a stage holds one chunk, so a corpus of any size streams.
+    names in `size` characters at a time: a stage holds one chunk, so a corpus of any size streams.
 
     Accepts UTF-8 with or without a byte-order mark and any line ending; rejects a file
     that is missing, not UTF-8, binary, or has a name containing '.', naming the line.
@@ -88,15 +88,16 @@ def read_name_chunks(path, lowercase, size=CHUNK):
         raise InputError(f"{path}: cannot read: {e.strerror}") from None
     with f:
         first = 1  # the line number of the chunk's first line
-        while lines := list(itertools.islice(f, size)):
-            names = [line.strip() for line in lines]
+        for block in _blocks(f, size):
+            names = list(filter(None, map(str.strip, block.split("\n"))))  # each line stripped, blank ones dropped
             printable = "".join(names).isprintable()  # one test for the chunk: no undecodable byte or control
-            names = [name.lower() for name in names] if lowercase else names
+            # lowercased as one text: "\n" ends a word, so each name lowercases as on its own
+            names = "\n".join(names).lower().split("\n") if lowercase and names else names
             if not printable or "." in "".join(names):
-                for lineno, line in enumerate(lines, first):  # the first bad line, to name it
+                for lineno, line in enumerate(block.split("\n"), first):  # the first bad line, to name it
                     _check_line(path, lineno, line, lowercase)
-            yield [name for name in names if name]
-            first += len(lines)
+            yield names
+            first += block.count("\n")
 
 
 def _check_line(path, lineno, line, lowercase):
@@ -193,11 +194,24 @@ def read_table(path, columns):
 
 
 def read_chunks(path, size=CHUNK):
-    """The lines of a file the pipeline wrote, without their newlines, `size` at a time: lists of
-    at most `size` lines, so that a stage holds a bounded part of a large file."""
+    """The lines of a file the pipeline wrote, without their newlines, as lists of the lines in
+    `size` characters at a time, so that a stage holds a bounded part of a large file."""
     with open(path, encoding="utf-8", newline="\n") as f:
-        while chunk := [line.rstrip("\n") for line in itertools.islice(f, size)]:
-            yield chunk
+        for block in _blocks(f, size):
+            yield block[:-1].split("\n")
+
+
+def _blocks(f, size):
+    """The text of an open file, about `size` characters at a time, each block whole lines ending in "\n"."""
+    rest = ""  # the start of a line the last block cut
+    while block := f.read(size):
+        block = rest + block
+        cut = block.rfind("\n") + 1
+        rest = block[cut:]
+        if cut:
+            yield block[:cut]
+    if rest:
+        yield rest + "\n"  # the last line, which had no newline
 
 
 def read_counts(path, itos):

@@ -5,9 +5,8 @@ once to write each name to its split. Memory holds the split of each name, not t
 """
 
 import contextlib
+import itertools
 import os
-
-import numpy as np
 
 from stages import files, params
 from stages.model import corpus
@@ -41,9 +40,8 @@ def main(out_dir):
         start = 0
         for names in files.read_name_chunks(cfg["names_file"], cfg["lowercase"]):
             chunk = split[start : start + len(names)]  # (len(names),) each name's split
-            names = np.array(names, dtype=object)
             for k, out in enumerate(outs):
-                if len(part := names[chunk == k]):
+                if part := list(itertools.compress(names, (chunk == k).tolist())):
                     out.write("\n".join(part) + "\n")
             start += len(names)
     files.write_json(os.path.join(out_dir, "vocab.json"), itos)

@@ -36,7 +36,7 @@ def split_of(n, val_frac, test_frac, seed):
     random.Random(seed).shuffle(positions)
     val, test = Decimal(repr(val_frac)), Decimal(repr(test_frac))
     n1, n2 = int((1 - val - test) * n), int((1 - test) * n)
-    shuffled = np.array(positions)  # (n,) the name at each place of the shuffled list
+    shuffled = np.array(positions, dtype=np.int64)  # (n,) the name at each place of the shuffled list
     split = np.empty(n, dtype=np.int8)
     split[shuffled[:n1]], split[shuffled[n1:n2]], split[shuffled[n2:]] = 0, 1, 2
     return split
