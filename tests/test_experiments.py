@@ -60,15 +60,15 @@ def test_outputs_travel_through_a_remote(tmp_path):
     repo.dvc("push")
 
     shutil.rmtree(repo.path / ".dvc/cache")
-    for out in ("data/prepared", "data/counts", "data/samples"):
+    for out in ("data/prepared", "data/counts", "data/nn", "data/samples"):
         shutil.rmtree(repo.path / out)
-    for out in ("data/P.csv", "data/W.csv"):
-        (repo.path / out).unlink()
+    (repo.path / "data/P.csv").unlink()
     assert "deleted" in repo.dvc("status").stdout
 
     repo.dvc("pull")
     assert "Data and pipelines are up to date" in repo.dvc("status").stdout
     assert repo.read("data/prepared/train.txt")
+    assert (repo.path / "data/nn/W.npy").read_bytes().startswith(b"\x93NUMPY")
 
 
 def grid(repo, curve):

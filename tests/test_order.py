@@ -175,19 +175,23 @@ def test_the_pipeline_at_order_3(tmp_path):
     p = repo.params()
     itos = json.loads(repo.read("data/prepared/vocab.json"))
     split = {s: repo.read(f"data/prepared/{s}.txt").split() for s in ("train", "val", "test")}
-    counts = pd.read_csv(repo.path / "data/counts/train.csv", index_col=0, keep_default_na=False)
-    contexts, order = corpus.parse_contexts(list(counts.index), itos)
-    assert order == 3 and list(counts.columns) == itos
+    strings = {"keep_default_na": False, "dtype": {"context": str, "next": str}}
+    counts = pd.read_csv(repo.path / "data/counts/train.csv", **strings)
+    assert list(counts.itertuples(index=False, name=None)) == reference.long_counts(split["train"], itos, 3)
+    contexts, order = corpus.parse_contexts(list(dict.fromkeys(counts.context)), itos)
+    assert order == 3
     full = reference_counts(split["train"], itos, 3)
-    assert np.array_equal(counts.to_numpy(), full[contexts])
+    assert contexts.tolist() == np.flatnonzero(full.sum(1)).tolist()  # train's contexts, no other
     P = reference.probabilities(torch.as_tensor(full), p["smooth"]["alpha"])  # (V**2, V), unseen rows uniform
     metrics = json.loads(repo.read("metrics/eval.json"))
     for s, words in split.items():
         xs, ys = reference.ngrams(words, itos, 3)
         expected = math.fsum(-math.log(float(P[x, y])) for x, y in zip(xs.tolist(), ys.tolist(), strict=True))
         assert metrics["counts"][s]["nll"] == pytest.approx(expected / len(xs), rel=1e-6)
-    W = pd.read_csv(repo.path / "data/W.csv", index_col=0, keep_default_na=False)
-    assert W.shape == (len(itos) ** 2, len(itos))
+    W = np.load(repo.path / "data/nn/W.npy", allow_pickle=False)
+    labels = repo.read("data/nn/contexts.txt").splitlines()
+    assert labels == reference.seen_contexts(split["train"], itos, 3)  # a row per context of train
+    assert W.shape == (len(contexts), len(itos)) and len(contexts) < len(itos) ** 2
     drawn = repo.read("data/samples/counts.txt").splitlines()
     cfg = p["sample"]
     assert drawn == reference.sample(P, itos, cfg["num"], cfg["seed"], max_len=cfg["max_len"], order=3)
