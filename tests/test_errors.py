@@ -283,13 +283,13 @@ def test_alpha_zero_with_an_unseen_held_out_bigram_reports_inf(tmp_path):
     )
     repro = repo.dvc("repro")
     metrics = json.loads(repo.read("metrics/eval.json"))
-    # Every val name starts with a letter no train name starts with: P['.', c] = 0. Its row c is
-    # empty in train, so uniform: c -> '.' stays finite. One impossible bigram per name.
+    # Every val name starts with a letter no train name starts with: P['.', c] = 0. Train never has the
+    # context c, so P has no row for it: uniform, and c -> '.' stays finite. One impossible bigram per name.
     assert metrics["counts"]["val"] == {"nll": "inf", "ppl": "inf", "bigrams": 6, "zero_prob": 3}
     assert metrics["counts"]["train"]["nll"] == pytest.approx(
         math.log(20) / 2
     )  # '.' -> one of 20 letters (log 20), then '.' (log 1)
-    assert "warning: counts model gives val an infinite NLL: 3 of its 6 bigrams have probability 0" in repro.stderr
+    assert "warning: counts model gives val an infinite NLL: 3 of its 6 predictions have probability 0" in repro.stderr
     assert "Infinity" not in repo.read("metrics/eval.json") and "NaN" not in repo.read("metrics/eval.json")
     shown = json.loads(repo.dvc("metrics", "show", "--json").stdout)
     assert shown[""]["data"]["metrics/eval.json"]["data"]["counts"]["val"]["nll"] == "inf"
