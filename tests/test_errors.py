@@ -342,6 +342,7 @@ def test_a_network_with_zero_probabilities_is_refused_naming_its_params(tmp_path
         "nn",
         "loss.csv",
         train_nn={"lr": 1e12, "reg": 0, "steps": 3},
+        model={"order": 2},  # the tables above are bigram counts
     )
     assert_clean_error(
         done, "train_nn.lr = 1000000000000.0, train_nn.reg = 0.0 and train_nn.steps = 3", "probabilities are 0"
@@ -362,6 +363,7 @@ def test_a_learning_rate_that_overshoots_is_halved_and_said(tmp_path):
         "nn",
         "loss.csv",
         train_nn={"reg": 20, "lr": 50, "steps": 30},
+        model={"order": 2},  # the tables above are bigram counts
     )
     assert done.returncode == 0, done.stderr
     log = list(csv.DictReader((tmp_path / "loss.csv").open()))
