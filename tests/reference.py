@@ -159,3 +159,53 @@ def top_bigrams(words, order=2):
             b[(context, ch)] = b.get((context, ch), 0) + 1
     rank = {ch: i for i, ch in enumerate(vocab(words))}
     return sorted(b.items(), key=lambda kv: (-kv[1], [rank[ch] for ch in kv[0][0]], rank[kv[0][1]]))
+
+
+# The sparse tables: only the contexts and n-grams that occur, as dicts looped over.
+
+
+def ngram_counts(words, order=2):
+    """The lecture's dict b: {(context, next): how often it occurs}, over every word."""
+    b = {}
+    for w in words:
+        for context, ch in windows(w, order):
+            b[(context, ch)] = b.get((context, ch), 0) + 1
+    return b
+
+
+def long_counts(words, itos, order=2):
+    """[(context, next, count), ...]: one row per n-gram that occurs in words, sorted by the context's
+    row (contexts()), then by the next character's index."""
+    stoi = {s: i for i, s in enumerate(itos)}
+    rows = [(context, ch, n) for (context, ch), n in ngram_counts(words, order).items()]
+    return sorted(rows, key=lambda r: (row(r[0], stoi), stoi[r[1]]))
+
+
+def seen_contexts(words, itos, order=2):
+    """The contexts that occur in words, sorted by row: the rows of a sparse table."""
+    stoi = {s: i for i, s in enumerate(itos)}
+    return sorted({context for w in words for context, _ in windows(w, order)}, key=lambda c: row(c, stoi))
+
+
+def train_rows(words, itos, seed, steps, lr, reg, order=2, dtype=torch.float32):
+    """The lecture's exercise E04 as a loop: W = torch.randn((C, V), generator=g), a row for each of the
+    C contexts the words have (seen_contexts), each prediction's one-hot over those C rows; then descend.
+    Returns (contexts, W). A context the words never have gets no row: the network predicts it uniformly."""
+    contexts = seen_contexts(words, itos, order)
+    at = {context: i for i, context in enumerate(contexts)}
+    stoi = {s: i for i, s in enumerate(itos)}
+    pairs = [(at[context], stoi[ch]) for w in words for context, ch in windows(w, order)]
+    xs, ys = (torch.tensor(v, dtype=torch.int64) for v in zip(*pairs, strict=True))
+    g = torch.Generator().manual_seed(seed)
+    W = torch.randn((len(contexts), len(itos)), generator=g).to(dtype).requires_grad_()
+    return contexts, descend(W, xs, ys, steps, lr, reg)
+
+
+def full_rows(contexts, W, itos, order=2):
+    """W (C, V) of the contexts (labels) spread over every context's row, (V**(order - 1), V): zeros
+    elsewhere, the row whose softmax is uniform."""
+    stoi = {s: i for i, s in enumerate(itos)}
+    full = torch.zeros((len(itos) ** (order - 1), len(itos)), dtype=torch.as_tensor(W).dtype)
+    for i, context in enumerate(contexts):
+        full[row(context, stoi)] = torch.as_tensor(W[i])
+    return full

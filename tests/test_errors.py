@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import yaml
 
@@ -80,11 +81,49 @@ def test_lowercase_false_keeps_case(tmp_path):
     assert json.loads((tmp_path / "out/vocab.json").read_text()) == [".", "A", "a", "b", "n", "o"]
 
 
-def test_an_order_whose_w_would_not_fit_is_refused_before_any_work(tmp_path):
-    (tmp_path / "names.txt").write_text("abcdefghijklmnopqrstuvwxyz\n" * 10)
-    done = run_stage(tmp_path, "prepare", "out", prepare={"names_file": "names.txt"}, model={"order": 6})
-    assert_clean_error(done, "model.order = 6", "V = 27", "387,420,489 cells", "50,000,000")
-    assert not (tmp_path / "out").exists()
+@pytest.mark.parametrize("characters", [77, 78])
+def test_an_order_too_long_to_number_its_ngrams_is_refused_before_any_work(tmp_path, characters):
+    """An n-gram is numbered context * V + next in int64: prepare refuses V**order >= 2**63."""
+    alphabet = "".join(chr(0x4E00 + i) for i in range(characters))  # no case, so lowercase keeps them
+    order = max(k for k in range(1, 30) if not params.check(with_param("model", "order", k)))  # the longest allowed
+    (tmp_path / "names.txt").write_text((alphabet + "\n") * 10, encoding="utf-8")  # train keeps 8
+    done = run_stage(tmp_path, "prepare", "out", prepare={"names_file": "names.txt"}, model={"order": order})
+    V = characters + 1  # and the boundary
+    if V**order >= 2**63:
+        assert_clean_error(done, f"model.order = {order}", f"V = {V}", "2**63")
+        assert not (tmp_path / "out").exists()
+    else:
+        assert done.returncode == 0, done.stderr
+        assert len(json.loads((tmp_path / "out/vocab.json").read_text(encoding="utf-8"))) == V
+
+
+def test_an_order_whose_w_would_not_fit_is_refused_by_count(tmp_path, monkeypatch):
+    """W has a row per context of train: the budget counts C_train x V cells, not V**(order - 1) x V."""
+    from stages import count
+    from stages.model import network
+    from tests import reference
+
+    train = ["abc", "bca", "cab"]
+    (tmp_path / "prepared").mkdir()
+    (tmp_path / "prepared/vocab.json").write_text(json.dumps([".", "a", "b", "c"]))
+    for split, names in [("train", train), ("val", ["cc"]), ("test", ["a"])]:
+        (tmp_path / f"prepared/{split}.txt").write_text("".join(name + "\n" for name in names))
+    p = {**DEFAULTS, "model": {"order": 3}}
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(p))
+    monkeypatch.chdir(tmp_path)
+    cells = len(reference.seen_contexts(train, [".", "a", "b", "c"], 3)) * 4
+    assert cells < 4**3  # fewer than the dense W's
+    args = ("prepared", "counts", "counts.png", "top.csv")
+    monkeypatch.setattr(network, "MAX_W_CELLS", cells - 1)
+    with pytest.raises(files.InputError) as refused:
+        count.main(*args)
+    message = str(refused.value)
+    for fragment in ["model.order = 3", f"{cells // 4:,} contexts in train", f"{cells:,} cells", f"{cells - 1:,}"]:
+        assert fragment in message, message
+    assert not (tmp_path / "counts").exists() and not (tmp_path / "counts.png").exists()
+    monkeypatch.setattr(network, "MAX_W_CELLS", cells)  # at the budget: counted
+    count.main(*args)
+    assert (tmp_path / "counts/train.csv").exists()
 
 
 def test_a_split_that_leaves_train_empty(tmp_path):
@@ -180,6 +219,7 @@ def test_every_problem_is_reported_at_once(tmp_path):
     done = run_stage(
         tmp_path,
         "smooth",
+        "vocab.json",
         "in.csv",
         "P.csv",
         smooth={"alpha": -1, "alhpa": 1},
@@ -203,7 +243,7 @@ def test_every_problem_is_reported_at_once(tmp_path):
 def test_params_file_that_is_not_a_mapping(tmp_path, text, message):
     (tmp_path / "params.yaml").write_text(text)
     done = subprocess.run(
-        [sys.executable, "-m", "stages.smooth", "in.csv", "P.csv"],
+        [sys.executable, "-m", "stages.smooth", "vocab.json", "in.csv", "P.csv"],
         cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
@@ -243,13 +283,13 @@ def test_alpha_zero_with_an_unseen_held_out_bigram_reports_inf(tmp_path):
     )
     repro = repo.dvc("repro")
     metrics = json.loads(repo.read("metrics/eval.json"))
-    # Every val name starts with a letter no train name starts with: P['.', c] = 0. Its row c is
-    # empty in train, so uniform: c -> '.' stays finite. One impossible bigram per name.
+    # Every val name starts with a letter no train name starts with: P['.', c] = 0. Train never has the
+    # context c, so P has no row for it: uniform, and c -> '.' stays finite. One impossible bigram per name.
     assert metrics["counts"]["val"] == {"nll": "inf", "ppl": "inf", "bigrams": 6, "zero_prob": 3}
     assert metrics["counts"]["train"]["nll"] == pytest.approx(
         math.log(20) / 2
     )  # '.' -> one of 20 letters (log 20), then '.' (log 1)
-    assert "warning: counts model gives val an infinite NLL: 3 of its 6 bigrams have probability 0" in repro.stderr
+    assert "warning: counts model gives val an infinite NLL: 3 of its 6 predictions have probability 0" in repro.stderr
     assert "Infinity" not in repo.read("metrics/eval.json") and "NaN" not in repo.read("metrics/eval.json")
     shown = json.loads(repo.dvc("metrics", "show", "--json").stdout)
     assert shown[""]["data"]["metrics/eval.json"]["data"]["counts"]["val"]["nll"] == "inf"
@@ -270,7 +310,7 @@ def test_training_that_does_not_converge_fails_naming_its_params_and_keeps_the_l
     ), done.stderr
     assert "above the uniform model's log V" in done.stderr and "Traceback" not in done.stderr
     assert repo.read("dvc.lock") == lock
-    assert not (repo.path / "data/W.csv").exists() and not (repo.path / "data/W.csv.tmp").exists()
+    assert not (repo.path / "data/nn/W.npy").exists() and not (repo.path / "data/nn/W.npy.tmp").exists()
 
 
 @pytest.mark.parametrize(
@@ -285,27 +325,53 @@ def test_a_stage_run_with_wrong_arguments_prints_its_usage(tmp_path, stage):
     assert helped.returncode == 0 and f"{stage}: " in helped.stdout.decode()  # the docstring's first line
 
 
+def counts_csv(path, rows):
+    """A counts table as the count stage writes it: context,next,count, one row per n-gram that occurs."""
+    path.write_text("context,next,count\n" + "".join(f"{c},{n},{k}\n" for c, n, k in rows), encoding="utf-8")
+
+
 def test_a_network_with_zero_probabilities_is_refused_naming_its_params(tmp_path):
-    (tmp_path / "train.csv").write_text(",.,a,b\n.,0,3,0\na,0,0,3\nb,3,0,0\n")  # every next character certain
+    (tmp_path / "vocab.json").write_text(json.dumps([".", "a", "b"]))
+    counts_csv(tmp_path / "train.csv", [(".", "a", 3), ("a", "b", 3), ("b", ".", 3)])  # every next character certain
     done = run_stage(
-        tmp_path, "train_nn", "train.csv", "train.csv", "W.csv", "loss.csv", train_nn={"lr": 1e12, "reg": 0, "steps": 3}
+        tmp_path,
+        "train_nn",
+        "vocab.json",
+        "train.csv",
+        "train.csv",
+        "nn",
+        "loss.csv",
+        train_nn={"lr": 1e12, "reg": 0, "steps": 3},
+        model={"order": 2},  # the tables above are bigram counts
     )
     assert_clean_error(
         done, "train_nn.lr = 1000000000000.0, train_nn.reg = 0.0 and train_nn.steps = 3", "probabilities are 0"
     )
-    assert not (tmp_path / "W.csv").exists()
+    assert not (tmp_path / "nn").exists() and not (tmp_path / "loss.csv").exists()
 
 
 def test_a_learning_rate_that_overshoots_is_halved_and_said(tmp_path):
-    (tmp_path / "train.csv").write_text(",.,a,b\n.,0,3,1\na,2,1,1\nb,2,0,0\n")
+    (tmp_path / "vocab.json").write_text(json.dumps([".", "a", "b"]))
+    counts_csv(tmp_path / "train.csv", [(".", "a", 3), (".", "b", 1), ("a", ".", 2), ("a", "a", 1), ("a", "b", 1)])
+    counts_csv(tmp_path / "val.csv", [(".", "b", 1), ("b", ".", 2)])  # 'b': a context train lacks
     done = run_stage(
-        tmp_path, "train_nn", "train.csv", "train.csv", "W.csv", "loss.csv", train_nn={"reg": 20, "lr": 50, "steps": 30}
+        tmp_path,
+        "train_nn",
+        "vocab.json",
+        "train.csv",
+        "val.csv",
+        "nn",
+        "loss.csv",
+        train_nn={"reg": 20, "lr": 50, "steps": 30},
+        model={"order": 2},  # the tables above are bigram counts
     )
     assert done.returncode == 0, done.stderr
     log = list(csv.DictReader((tmp_path / "loss.csv").open()))
     losses, rates = [float(row["loss"]) for row in log], [float(row["lr"]) for row in log]
     assert losses == sorted(losses, reverse=True) and rates[-1] < rates[0] == 50
     assert "note: train_nn.lr = 50 overshoots on this corpus" in done.stderr.decode()
+    assert (tmp_path / "nn/contexts.txt").read_text().splitlines() == [".", "a"]  # train's contexts only
+    assert np.load(tmp_path / "nn/W.npy", allow_pickle=False).shape == (2, 3)
 
 
 def test_the_score_command_before_dvc_repro_says_to_run_it(repo):
@@ -319,10 +385,12 @@ def score_inputs(tmp_path, itos):
     (tmp_path / "dvc.yaml").write_text((ROOT / "dvc.yaml").read_text())
     (tmp_path / "data/prepared").mkdir(parents=True)
     (tmp_path / "data/prepared/vocab.json").write_text(json.dumps(itos))
-    header = ",".join(["", *itos])
-    rows = [",".join([c, *["%g" % (1 / len(itos))] * len(itos)]) for c in itos]
-    for name in ("P", "W"):
-        (tmp_path / f"data/{name}.csv").write_text("\n".join([header, *rows]) + "\n")
+    # P: every context, every character lacking after it (the empty next), each 1/V
+    rows = [f"{c},,{1 / len(itos):.9g}" for c in itos]
+    (tmp_path / "data/P.csv").write_text("\n".join(["context,next,prob", *rows]) + "\n")
+    (tmp_path / "data/nn").mkdir()
+    np.save(tmp_path / "data/nn/W.npy", np.zeros((len(itos), len(itos)), dtype=np.float32))  # softmax: 1/V
+    (tmp_path / "data/nn/contexts.txt").write_text("".join(c + "\n" for c in itos))
 
 
 def test_the_score_command_scores_what_it_can_and_names_the_rest(tmp_path):
@@ -343,7 +411,7 @@ def test_the_score_command_scores_what_it_can_and_names_the_rest(tmp_path):
 def test_the_score_stage_leaves_out_names_the_corpus_cannot_spell(tmp_path):
     score_inputs(tmp_path, [".", "a", "b"])
     (tmp_path / "names.txt").write_text("Ab\nba\nbb\n")
-    options = {"vocab": "data/prepared/vocab.json", "P": "data/P.csv", "W": "data/W.csv"}
+    options = {"vocab": "data/prepared/vocab.json", "P": "data/P.csv", "nn": "data/nn"}
     options |= {"metrics": "s.json", "table": "s.csv"}
     args = [x for option, path in options.items() for x in (f"--{option}", path)]
     done = run_stage(

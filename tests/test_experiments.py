@@ -37,8 +37,10 @@ def test_an_experiment_shows_its_params_and_metrics(tmp_path):
         for split in ("val", "test"):
             if baseline[model][split]["bigrams"]:  # prepare.val_frac or test_frac 0: no NLL to change
                 assert metrics[model][split]["nll"] != baseline[model][split]["nll"]
-    fits_closer = metrics["counts"]["train"]["nll"] < baseline["counts"]["train"]["nll"]
-    assert fits_closer == (alpha < committed["smooth"]["alpha"])  # less smoothing fits train closer
+    # less smoothing fits train closer: never worse (at order 1 alpha moves the train NLL by less than
+    # eval.json's 8 digits, so the two may be equal)
+    a, b = metrics["counts"]["train"]["nll"], baseline["counts"]["train"]["nll"]
+    assert (a <= b) if alpha < committed["smooth"]["alpha"] else (a >= b)
     # The network trained with each reg: its train NLL is the reg curve's at the chosen reg, which trains alike.
     # (More regularisation fits train worse only once training has converged: after train_nn.steps it may not
     # have, and the penalty's pull towards 0 can then speed it up.)
@@ -60,15 +62,15 @@ def test_outputs_travel_through_a_remote(tmp_path):
     repo.dvc("push")
 
     shutil.rmtree(repo.path / ".dvc/cache")
-    for out in ("data/prepared", "data/counts", "data/samples"):
+    for out in ("data/prepared", "data/counts", "data/nn", "data/samples"):
         shutil.rmtree(repo.path / out)
-    for out in ("data/P.csv", "data/W.csv"):
-        (repo.path / out).unlink()
+    (repo.path / "data/P.csv").unlink()
     assert "deleted" in repo.dvc("status").stdout
 
     repo.dvc("pull")
     assert "Data and pipelines are up to date" in repo.dvc("status").stdout
     assert repo.read("data/prepared/train.txt")
+    assert (repo.path / "data/nn/W.npy").read_bytes().startswith(b"\x93NUMPY")
 
 
 def grid(repo, curve):

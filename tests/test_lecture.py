@@ -11,10 +11,11 @@ import json
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
-from stages import files, score
+from stages import score
 from stages.model import counting, evaluation, models, network, sampling
 from tests import reference
 from tests.conftest import ROOT, Repo
@@ -39,8 +40,10 @@ UNIFORM_NAMES = "cexzm zoglkurkicqzktyhwmvmzimjttainrlkfukzkktda sfcxvpubjtbhrmg
 
 @pytest.fixture(scope="module")
 def lecture():
-    _, itos, N = files.read_matrix(str(ROOT / "tests/data/lecture_counts.csv"), dtype="int64")
-    return itos, N
+    """(itos, N (V, V) int64) from the fixture: a labelled matrix, a row and a column per character."""
+    frame = pd.read_csv(ROOT / "tests/data/lecture_counts.csv", index_col=0, keep_default_na=False, dtype=str)
+    assert list(frame.index) == list(frame.columns)
+    return list(frame.columns), frame.to_numpy(dtype="int64")
 
 
 def names_with_counts(N, itos):
@@ -133,6 +136,11 @@ def test_the_pipeline_gives_the_lecture_results(lecture, tmp_path):
     )
     repo.dvc("repro")
 
+    train = pd.read_csv(repo.path / "data/counts/train.csv", keep_default_na=False, dtype={"context": str, "next": str})
+    i, j = np.nonzero(N)  # the lecture's counts that are not 0, row by row
+    assert list(train.itertuples(index=False, name=None)) == [
+        (itos[a], itos[b], n) for a, b, n in zip(i.tolist(), j.tolist(), N[i, j].tolist(), strict=True)
+    ]
     metrics = json.loads(repo.read("metrics/eval.json"))
     assert metrics["counts"]["train"]["bigrams"] == 228146
     assert round(metrics["counts"]["train"]["nll"], 5) == 2.45458

@@ -23,8 +23,16 @@ def names():
     return files.read_names("data/names.txt", lowercase=True)
 
 
+def sparse(words, itos, order=2):
+    """The count stage's counts.Counts of the words: a row for each context that occurs."""
+    return counting.count(*corpus.contexts(words, itos, order), len(itos))
+
+
 def counts(words, itos):
-    return counting.count_table(*corpus.contexts(words, itos, order=2), np.arange(len(itos)), len(itos))
+    """N (V, V) of the bigram model: the sparse counts aligned to every character as a context."""
+    N, rest = counting.align(sparse(words, itos), np.arange(len(itos)))
+    assert rest == 0  # every context of the bigram model is a character of itos
+    return N
 
 
 def test_counts_of_one_name_by_hand():
@@ -42,18 +50,32 @@ def test_vocab_is_boundary_then_sorted_characters():
 def test_counts_equal_the_lecture_loop(words):
     itos = corpus.build_vocab(words)
     N = counts(words, itos)
-    assert np.array_equal(N, reference.counts(words, itos).numpy())
+    full = reference.counts(words, itos).numpy()
+    assert np.array_equal(N, full)
     assert N.sum() == sum(len(w) + 1 for w in words)
+    table = sparse(words, itos)  # only the contexts that occur have a row
+    assert table.contexts.tolist() == np.flatnonzero(full.sum(1)).tolist()
+    assert np.array_equal(table.N, full[table.contexts])
+    long = counting.to_long(table, itos, 2)
+    assert long == reference.long_counts(words, itos)
+    back = counting.from_long([tuple(map(str, row)) for row in long], itos)  # as read from the CSV
+    assert np.array_equal(back.contexts, table.contexts) and np.array_equal(back.N, table.N)
 
 
 def test_counts_equal_the_lecture_loop_on_the_default_corpus(names):
     itos = corpus.build_vocab(names)
     assert len(itos) == 27
     assert np.array_equal(counts(names, itos), reference.counts(names, itos).numpy())
+    chunks = [names[i : i + 1000] for i in range(0, len(names), 1000)]  # the count stage streams chunks
+    streamed = counting.table(*counting.count_ngrams(chunks, itos, 2), len(itos))
+    whole = sparse(names, itos)
+    assert np.array_equal(streamed.contexts, whole.contexts) and np.array_equal(streamed.N, whole.N)
 
 
 def test_no_names_count_nothing():
     assert counts([], [".", "a"]).sum() == 0
+    table = sparse([], [".", "a"])
+    assert len(table.contexts) == 0 and table.N.shape == (0, 2)
 
 
 def test_encode_rejects_a_character_outside_the_vocabulary():
@@ -74,14 +96,17 @@ def test_split_is_a_seeded_partition():
 
 
 def makemore_split(words, f1, f2, seed):
-    """Later parts of the lecture: random.seed(42); random.shuffle(words); cut at int(0.8 n), int(0.9 n)."""
+    """Later parts of the lecture: random.seed(42); random.shuffle(words); cut at int(0.8 n), int(0.9 n).
+    Each split's names are given back in the order of `words` (as prepare streams them): shuffling the
+    (position, name) pairs moves them as makemore's shuffle moves the names (the permutation depends only
+    on the length and the seed), and the positions restore the file's order."""
     import random
 
-    words = list(words)
+    words = list(enumerate(words))
     random.seed(seed)
     random.shuffle(words)
     n1, n2 = int(f1 * len(words)), int(f2 * len(words))
-    return words[:n1], words[n1:n2], words[n2:]
+    return tuple([w for _, w in sorted(part)] for part in (words[:n1], words[n1:n2], words[n2:]))
 
 
 # (val_frac, test_frac) and the cuts the lecture's code would write for them
@@ -102,7 +127,10 @@ FRACTIONS = [
 def test_split_is_makemores_name_for_name(names, val_frac, test_frac, f1, f2):
     for n in [*range(2990, 3011), 32033]:
         words = (names * 2)[:n]
-        assert corpus.split_names(words, val_frac, test_frac, seed=42) == makemore_split(words, f1, f2, seed=42), n
+        expected = makemore_split(words, f1, f2, seed=42)
+        assert corpus.split_names(words, val_frac, test_frac, seed=42) == expected, n
+        split = corpus.split_of(n, val_frac, test_frac, seed=42)
+        assert split.dtype == np.int8 and [len(part) for part in expected] == np.bincount(split, minlength=3).tolist()
 
 
 def test_split_of_the_lecture_corpus_size_gives_train_25626():
@@ -170,15 +198,25 @@ def test_alpha_curve_is_the_lecture_model_smoothed_with_each_alpha(names):
     train, val = names[:3000], names[3000:3500]
     itos = corpus.build_vocab(train + val)
     alphas = [0.001, 0.1, 1, 10, 1000]
-    curve = evaluation.alpha_curve(counts(train, itos), counts(val, itos), alphas)
+    curve = evaluation.alpha_curve(sparse(train, itos), sparse(val, itos), alphas)
     assert [row[0] for row in curve] == alphas
     for alpha, train_nll, val_nll in curve:
         # torch sums a fractional alpha's row in float32, smooth in float64: P agrees to float32 rounding
         P = reference.probabilities(torch.as_tensor(counts(train, itos)), alpha)
         assert train_nll == pytest.approx(reference.nll(P, train, itos), rel=1e-6)
         assert val_nll == pytest.approx(reference.nll(P, val, itos), rel=1e-6)
-    ((_, _, val_nll),) = evaluation.alpha_curve(counts(["ab"], itos), counts(["ba"], itos), [0])
+    ((_, _, val_nll),) = evaluation.alpha_curve(sparse(["ab"], itos), sparse(["ba"], itos), [0])
     assert val_nll == math.inf  # no smoothing: a held-out bigram never seen in train
+
+
+def test_alpha_curve_predicts_a_context_train_lacks_uniformly():
+    itos = [".", "a", "b"]
+    # train: .a, a. ; val: .b (context '.' in train), b. (context 'b' never in train: uniform 1/3)
+    ((_, train_nll, val_nll),) = evaluation.alpha_curve(sparse(["a"], itos), sparse(["b"], itos), [1])
+    assert train_nll == pytest.approx(-(math.log(2 / 4) + math.log(2 / 4)) / 2, rel=1e-6)  # (1 + 1) / (2 + 2)
+    assert val_nll == pytest.approx(-(math.log(1 / 4) + math.log(1 / 3)) / 2, rel=1e-6)
+    P = reference.probabilities(reference.counts(["a"], itos), 1)  # the loop's row for 'b' is uniform too
+    assert val_nll == pytest.approx(reference.nll(P, ["b"], itos), rel=1e-6)
 
 
 def test_nll_equals_the_lecture_loop_in_float64(names):

@@ -17,11 +17,9 @@ HELD_OUT = ["emily", "ava", "lia", "zoe"]
 ORDERS = [1, 2, 3, 4]
 
 
-def table(words, itos, order, also=()):
-    """(contexts (C,), N (C, V)) as the count stage builds them, over words and the `also` splits."""
-    pairs = [corpus.contexts(w, itos, order) for w in (words, *also)]
-    contexts = np.unique(np.concatenate([ctx for ctx, _ in pairs]))
-    return contexts, counting.count_table(*pairs[0], contexts, len(itos))
+def table(words, itos, order):
+    """(contexts (C,), N (C, V)) as the count stage builds them: a row for each context the words have."""
+    return tuple(counting.count(*corpus.contexts(words, itos, order), len(itos)))
 
 
 def reference_counts(words, itos, order):
@@ -32,16 +30,18 @@ def reference_counts(words, itos, order):
 @pytest.mark.parametrize("order", ORDERS)
 def test_counts_are_the_padded_loop_over_the_contexts_that_occur(order):
     itos = corpus.build_vocab(WORDS + HELD_OUT)
-    contexts, N = table(WORDS, itos, order, also=[HELD_OUT])
+    contexts, N = table(WORDS, itos, order)
     full = reference_counts(WORDS, itos, order)
     assert np.array_equal(N, full[contexts])
     assert full.sum() == N.sum() == sum(len(w) + 1 for w in WORDS)  # len(name) + 1 predictions at every order
-    held_out = set(reference.ngrams(HELD_OUT, itos, order)[0].tolist())
-    assert set(contexts.tolist()) == set(np.flatnonzero(full.sum(1)).tolist()) | held_out
+    assert contexts.tolist() == np.flatnonzero(full.sum(1)).tolist()  # the words' own contexts, no other split's
     labels = corpus.context_labels(contexts, itos, order)
+    assert labels == reference.seen_contexts(WORDS, itos, order)
     assert all(len(label) == order - 1 for label in labels) and labels == sorted(labels)
-    parsed, parsed_order = corpus.parse_contexts(labels, itos)
-    assert np.array_equal(parsed, contexts) and parsed_order == order
+    assert np.array_equal(corpus.context_ids(labels, itos), contexts)
+    assert counting.to_long(counting.Counts(contexts, N), itos, order) == reference.long_counts(WORDS, itos, order)
+    streamed = counting.table(*counting.count_ngrams([WORDS[:3], WORDS[3:7], WORDS[7:]], itos, order), len(itos))
+    assert np.array_equal(streamed.contexts, contexts) and np.array_equal(streamed.N, N)
 
 
 def test_order_3_contexts_by_hand():
@@ -57,51 +57,69 @@ def test_order_3_contexts_by_hand():
 @pytest.mark.parametrize("order", ORDERS)
 def test_p_and_nll_are_the_lecture_model_at_every_order(order):
     itos = corpus.build_vocab(WORDS + HELD_OUT)
-    contexts, N_train = table(WORDS, itos, order, also=[HELD_OUT])
-    _, N_val = table(HELD_OUT, itos, order, also=[WORDS])
+    contexts, N_train = table(WORDS, itos, order)
+    val = counting.count(*corpus.contexts(HELD_OUT, itos, order), len(itos))
+    N_val, rest = counting.align(val, contexts)  # val on train's contexts, and its predictions after others
     P = counting.smooth(N_train, alpha=1)
     full = reference.probabilities(torch.as_tensor(reference_counts(WORDS, itos, order)), 1)
     assert np.array_equal(P, full[contexts].numpy())
-    rows = models.CountsRows(P, contexts)
+    rows = models.ContextRows(P, contexts)
     unseen = np.setdiff1d(np.arange(len(itos) ** (order - 1)), contexts)
     assert np.array_equal(rows[np.arange(len(itos) ** (order - 1))], full.numpy())  # unseen rows: uniform, 1/V
     assert len(unseen) == 0 or np.allclose(rows[unseen], 1 / len(itos))
-    for words, N in [(WORDS, N_train), (HELD_OUT, N_val)]:
+    xs, _ = reference.ngrams(HELD_OUT, itos, order)
+    assert rest == sum(x not in set(contexts.tolist()) for x in xs.tolist())
+    assert N_val.sum() + rest == len(xs)
+    seen = set(contexts.tolist())
+    for words, N, outside in [(WORDS, N_train, 0), (HELD_OUT, N_val, rest)]:
         xs, ys = reference.ngrams(words, itos, order)
-        expected = math.fsum(-math.log(float(full[x, y])) for x, y in zip(xs.tolist(), ys.tolist(), strict=True))
-        assert evaluation.nll(P, N) == pytest.approx(expected / len(xs), rel=1e-9)
+        # a context train lacks: probability 1/V exactly (the float32 row's 1/V is 1e-8 off)
+        expected = math.fsum(
+            -math.log(float(full[x, y])) if x in seen else math.log(len(itos))
+            for x, y in zip(xs.tolist(), ys.tolist(), strict=True)
+        )
+        assert evaluation.nll(P, N, outside) == pytest.approx(expected / len(xs), rel=1e-9)
 
 
 @pytest.mark.parametrize("order", ORDERS)
 def test_loss_and_gradient_equal_the_one_hot_network_at_every_order(order):
+    """W has a row per context of train (exercise E04): the one-hot network over those C rows, its penalty
+    the mean over C x V; its NLL that of the one-hot network over every context's row."""
     itos = corpus.build_vocab(WORDS)
     contexts, N = table(WORDS, itos, order)
-    full = torch.randn((len(itos) ** (order - 1), len(itos)), generator=torch.Generator().manual_seed(3)).double()
-    W_ref, W_ours = full.clone().requires_grad_(), full[contexts].clone().requires_grad_()
-    one_hot = reference.loss(W_ref, *reference.ngrams(WORDS, itos, order), reg=0.1)
+    labels = reference.seen_contexts(WORDS, itos, order)
+    at = {label: i for i, label in enumerate(labels)}
+    W = torch.randn((len(contexts), len(itos)), generator=torch.Generator().manual_seed(3)).double()
+    W_ref, W_ours = W.clone().requires_grad_(), W.clone().requires_grad_()
+    stoi = {ch: i for i, ch in enumerate(itos)}
+    pairs = [(at[c], stoi[ch]) for w in WORDS for c, ch in reference.windows(w, order)]
+    xs, ys = (torch.tensor(v) for v in zip(*pairs, strict=True))
+    one_hot = reference.loss(W_ref, xs, ys, reg=0.1)  # one-hot over the C contexts of train
     one_hot.backward()
-    outside = np.ones(len(full), dtype=bool)
-    outside[contexts] = False
-    ours, _, _ = network.bigram_loss(
-        W_ours, torch.as_tensor(N / N.sum()), 0.1, float((full[outside] ** 2).sum()), full.numel()
-    )
+    ours, nll, _ = network.bigram_loss(W_ours, torch.as_tensor(N / N.sum()), 0.1)
     ours.backward()
     assert ours.item() == pytest.approx(one_hot.item(), rel=1e-12)
-    assert torch.allclose(W_ours.grad, W_ref.grad[contexts], rtol=0, atol=1e-12)
-    assert torch.allclose(W_ref.grad[outside], 2 * 0.1 * full[outside] / full.numel())  # only the penalty
+    assert torch.allclose(W_ours.grad, W_ref.grad, rtol=0, atol=1e-12)
+    everywhere = reference.full_rows(labels, W, itos, order)  # every context's row, zeros outside train's
+    assert nll.item() == pytest.approx(reference.loss(everywhere, *reference.ngrams(WORDS, itos, order), 0).item())
 
 
 @pytest.mark.parametrize("order", [1, 3, 4])
 def test_train_follows_the_one_hot_loop_at_every_order(order):
     itos = corpus.build_vocab(WORDS + HELD_OUT)
-    contexts, N_train = table(WORDS, itos, order, also=[HELD_OUT])
-    _, N_val = table(HELD_OUT, itos, order, also=[WORDS])
-    n = len(itos) ** (order - 1)
-    W, log = network.train(N_train, N_val, seed=5, steps=30, lr=10, reg=0.05, contexts=contexts, n_contexts=n)
-    expected = reference.train(WORDS, itos, seed=5, steps=30, lr=10, reg=0.05, order=order, dtype=torch.float64)
-    assert W.shape == (n, len(itos))
-    assert np.allclose(W, expected.numpy(), atol=1e-5)  # unseen contexts too: init times the penalty's decay
-    probs = torch.softmax(torch.as_tensor(W, dtype=torch.float64), 1)
+    contexts, N_train = table(WORDS, itos, order)
+    val = counting.count(*corpus.contexts(HELD_OUT, itos, order), len(itos))
+    N_val, rest = counting.align(val, contexts)
+    assert rest > 0 or order == 1  # held-out contexts train lacks: predicted uniformly
+    W, log = network.train(N_train, N_val, seed=5, steps=30, lr=10, reg=0.05, val_rest=rest)
+    labels, expected = reference.train_rows(
+        WORDS, itos, seed=5, steps=30, lr=10, reg=0.05, order=order, dtype=torch.float64
+    )
+    assert labels == corpus.context_labels(contexts, itos, order)
+    assert W.shape == (len(contexts), len(itos)) and W.dtype == np.float32
+    assert np.allclose(W, expected.numpy(), atol=1e-5)
+    everywhere = reference.full_rows(labels, torch.as_tensor(W, dtype=torch.float64), itos, order)
+    probs = torch.softmax(everywhere, 1)  # a context train lacks: a row of zeros, uniform
     for words, nll in [(WORDS, log[-1].train_nll), (HELD_OUT, log[-1].val_nll)]:
         xs, ys = reference.ngrams(words, itos, order)
         assert nll == pytest.approx(-probs[xs, ys].log().mean().item(), abs=1e-5)
@@ -118,7 +136,7 @@ def test_sampling_at_order_3_draws_what_torch_multinomial_draws():
 def test_the_counts_model_samples_unseen_contexts_from_the_uniform_row():
     itos = corpus.build_vocab(WORDS)
     contexts, N = table(WORDS, itos, 3)
-    rows = models.CountsRows(counting.smooth(N, alpha=1), contexts)
+    rows = models.ContextRows(counting.smooth(N, alpha=1), contexts)
     full = reference.probabilities(torch.as_tensor(reference_counts(WORDS, itos, 3)), 1)
     assert sampling.sample(rows, itos, 20, 30, 7, order=3) == sampling.sample(full.numpy(), itos, 20, 30, 7, order=3)
 
@@ -156,19 +174,24 @@ def test_the_pipeline_at_order_3(tmp_path):
     p = repo.params()
     itos = json.loads(repo.read("data/prepared/vocab.json"))
     split = {s: repo.read(f"data/prepared/{s}.txt").split() for s in ("train", "val", "test")}
-    counts = pd.read_csv(repo.path / "data/counts/train.csv", index_col=0, keep_default_na=False)
-    contexts, order = corpus.parse_contexts(list(counts.index), itos)
-    assert order == 3 and list(counts.columns) == itos
+    strings = {"keep_default_na": False, "dtype": {"context": str, "next": str}}
+    counts = pd.read_csv(repo.path / "data/counts/train.csv", **strings)
+    assert list(counts.itertuples(index=False, name=None)) == reference.long_counts(split["train"], itos, 3)
+    labels = list(dict.fromkeys(counts.context))
+    assert {len(label) for label in labels} == {2}  # order 3: contexts of 2 characters
+    contexts = corpus.context_ids(labels, itos)
     full = reference_counts(split["train"], itos, 3)
-    assert np.array_equal(counts.to_numpy(), full[contexts])
+    assert contexts.tolist() == np.flatnonzero(full.sum(1)).tolist()  # train's contexts, no other
     P = reference.probabilities(torch.as_tensor(full), p["smooth"]["alpha"])  # (V**2, V), unseen rows uniform
     metrics = json.loads(repo.read("metrics/eval.json"))
     for s, words in split.items():
         xs, ys = reference.ngrams(words, itos, 3)
         expected = math.fsum(-math.log(float(P[x, y])) for x, y in zip(xs.tolist(), ys.tolist(), strict=True))
         assert metrics["counts"][s]["nll"] == pytest.approx(expected / len(xs), rel=1e-6)
-    W = pd.read_csv(repo.path / "data/W.csv", index_col=0, keep_default_na=False)
-    assert W.shape == (len(itos) ** 2, len(itos))
+    W = np.load(repo.path / "data/nn/W.npy", allow_pickle=False)
+    labels = repo.read("data/nn/contexts.txt").splitlines()
+    assert labels == reference.seen_contexts(split["train"], itos, 3)  # a row per context of train
+    assert W.shape == (len(contexts), len(itos)) and len(contexts) < len(itos) ** 2
     drawn = repo.read("data/samples/counts.txt").splitlines()
     cfg = p["sample"]
     assert drawn == reference.sample(P, itos, cfg["num"], cfg["seed"], max_len=cfg["max_len"], order=3)

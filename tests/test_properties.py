@@ -25,9 +25,12 @@ def corpora(draw):
 @given(corpora())
 def test_counts_sum_to_the_bigrams_and_equal_the_loop(names):
     itos = corpus.build_vocab(names)
-    N = counting.count_table(*corpus.contexts(names, itos, 2), np.arange(len(itos)), len(itos))
-    assert N.sum() == sum(len(name) + 1 for name in names)
-    assert np.array_equal(N, reference.counts(names, itos).numpy())
+    table = counting.count(*corpus.contexts(names, itos, 2), len(itos))
+    full = reference.counts(names, itos).numpy()
+    assert table.N.sum() == sum(len(name) + 1 for name in names)
+    assert table.contexts.tolist() == np.flatnonzero(full.sum(1)).tolist()  # only the contexts that occur
+    assert np.array_equal(table.N, full[table.contexts])
+    assert counting.to_long(table, itos, 2) == reference.long_counts(names, itos)
 
 
 @st.composite
@@ -43,15 +46,16 @@ def two_corpora(draw):
 def test_every_row_of_p_sums_to_one_and_nll_is_finite_when_smoothed(splits, alpha):
     train, held_out = splits
     itos = corpus.build_vocab(train + held_out)
-    N_train, N_held_out = (
-        counting.count_table(*corpus.contexts(names, itos, 2), np.arange(len(itos)), len(itos)) for names in splits
-    )
+    train_counts, held_out_counts = (counting.count(*corpus.contexts(names, itos, 2), len(itos)) for names in splits)
+    N_train = train_counts.N
+    N_held_out, rest = counting.align(held_out_counts, train_counts.contexts)  # rest: contexts train lacks
+    assert N_held_out.sum() + rest == sum(len(name) + 1 for name in held_out)
     P = counting.smooth(N_train, alpha)
     assert np.allclose(P.sum(1), 1, atol=1e-5)
     assert math.isfinite(evaluation.nll(P, N_train)) and evaluation.nll(P, N_train) >= 0
     if alpha > 0:
         assert evaluation.zero_prob(P, N_held_out) == 0
-        assert math.isfinite(evaluation.nll(P, N_held_out))
+        assert math.isfinite(evaluation.nll(P, N_held_out, rest))
 
 
 @settings(max_examples=200, deadline=None)
