@@ -65,8 +65,10 @@ def test_p_and_nll_are_the_lecture_model_at_every_order(order):
     assert np.array_equal(P, full[contexts].numpy())
     rows = models.ContextRows(P, contexts)
     unseen = np.setdiff1d(np.arange(len(itos) ** (order - 1)), contexts)
-    assert np.array_equal(rows[np.arange(len(itos) ** (order - 1))], full.numpy())  # unseen rows: uniform, 1/V
-    assert len(unseen) == 0 or np.allclose(rows[unseen], 1 / len(itos))
+    every = rows[np.arange(len(itos) ** (order - 1))]
+    assert np.array_equal(every[contexts], full[contexts].numpy())  # P's own float32 rows
+    assert np.all(every[unseen] == 1 / len(itos))  # unseen rows: uniform, 1/V exactly (float64)
+    assert np.allclose(every[unseen], full[unseen].numpy())  # the lecture's smoothed zero rows, in float32
     xs, _ = reference.ngrams(HELD_OUT, itos, order)
     assert rest == sum(x not in set(contexts.tolist()) for x in xs.tolist())
     assert N_val.sum() + rest == len(xs)
