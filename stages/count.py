@@ -7,6 +7,8 @@ distinct n-grams, however large the corpus.
 
 import os
 
+import numpy as np
+
 from stages import files, params, plots
 from stages.model import corpus, counting, network
 
@@ -15,18 +17,18 @@ def main(prepared_dir, counts_dir, heatmap_png, top_bigrams_csv):
     order = params.load("model")["order"]
     itos = files.read_json(os.path.join(prepared_dir, "vocab.json"))
     V = len(itos)
-    counts = {
-        split: counting.table(
-            *counting.count_ngrams(files.read_chunks(os.path.join(prepared_dir, f"{split}.txt")), itos, order), V
-        )
+    ngrams = {  # each split's (ngrams, counts), as the n-grams that occur
+        split: counting.count_ngrams(files.read_chunks(os.path.join(prepared_dir, f"{split}.txt")), itos, order)
         for split in files.SPLITS
     }
-    train = counts["train"]
-    if (cells := train.N.size) > network.MAX_W_CELLS:
+    contexts = len(np.unique(ngrams["train"][0] // V))  # train's, before any table of them is made
+    if (cells := contexts * V) > network.MAX_W_CELLS:
         raise files.InputError(
-            f"params.yaml: model.order = {order} gives {len(train.contexts):,} contexts in train, a W of "
+            f"params.yaml: model.order = {order} gives {contexts:,} contexts in train, a W of "
             f"{cells:,} cells with V = {V}, over the budget of {network.MAX_W_CELLS:,}; lower model.order"
         )
+    counts = {split: counting.table(*pair, V) for split, pair in ngrams.items()}
+    train = counts["train"]
 
     for split, table in counts.items():
         files.write_counts(os.path.join(counts_dir, f"{split}.csv"), table, itos, order)
