@@ -127,18 +127,19 @@ def shown_columns(N, n=SHOWN):
 
 
 def smooth(N, alpha):
-    """P (V, V) float32: row-normalised N + alpha. A row with a zero total is uniform, 1/V.
+    """P (C, V) float32: row-normalised N + alpha (at order 2, the lecture's (V, V)). A row with a
+    zero total is uniform, 1/V.
 
-    The sum keeps its dimension, (V, V) / (V, 1), so each row is divided by its own total;
+    The sum keeps its dimension, (C, V) / (C, 1), so each row is divided by its own total;
     without keepdim the (V,) totals broadcast as a row and divide columns instead.
     A zero total happens only for alpha = 0 and a character never followed by anything in
     train; 1/V is the limit of (0 + alpha) / (V * alpha) as alpha -> 0. For alpha in
     [1e-12, 1e12] (params.yaml's bound) every probability is positive and finite in float32.
     """
-    counts = N.astype(np.float32) + np.float32(alpha)  # (V, V)
+    counts = N.astype(np.float32) + np.float32(alpha)  # (C, V)
     # summed in float64: exact for counts (float32 sums are too, below 2**24), and
     # for a fractional alpha no summation order, which differs per SIMD kernel, shows
-    totals = counts.sum(1, keepdims=True, dtype=np.float64).astype(np.float32)  # (V, 1)
+    totals = counts.sum(1, keepdims=True, dtype=np.float64).astype(np.float32)  # (C, 1)
     uniform = np.full_like(counts, 1 / N.shape[1])
     return np.divide(counts, totals, out=uniform, where=totals > 0)
 
@@ -178,6 +179,6 @@ def probs_from_long(rows, itos):
 
 
 def frequencies(N):
-    """N's rows normalised, (V, V) float64: the counts model at alpha = 0 (a zero row uniform)."""
-    totals = N.sum(1, keepdims=True)  # (V, 1)
+    """N's rows normalised, (C, V) float64: the counts model at alpha = 0 (a zero row uniform)."""
+    totals = N.sum(1, keepdims=True)  # (C, 1)
     return np.divide(N, totals, out=np.full(N.shape, 1 / N.shape[1]), where=totals > 0)

@@ -32,7 +32,7 @@ def softmax(W):
     """Row-wise softmax in float64, (C, V): the probabilities of the network's one-hot @ W."""
     logits = W.astype(np.float64)
     e = np.exp(logits - logits.max(1, keepdims=True))  # shifted so exp cannot overflow
-    return e / e.sum(1, keepdims=True)  # (V, V) / (V, 1)
+    return e / e.sum(1, keepdims=True)  # (C, V) / (C, 1)
 
 
 def init_weights(shape, seed):

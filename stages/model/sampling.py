@@ -1,4 +1,4 @@
-"""Sampling names from any model P (V, V) with the lecture's loop, as torch.multinomial draws them.
+"""Sampling names from any model's rows P[context] with the lecture's loop, as torch.multinomial draws them.
 
 V is the vocabulary size; index 0 is the boundary token '.', which starts and ends
 every name. N[i, j] counts how often character j follows character i.
