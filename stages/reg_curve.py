@@ -8,6 +8,7 @@ choosing reg at a glance; for a run per value, with every metric, use `dvc exp r
 import concurrent.futures
 import multiprocessing
 import os
+import sys
 
 import torch
 
@@ -24,17 +25,24 @@ def main(vocab_json, train_csv, val_csv, curve_csv):
     N_val, val_rest = counting.align(files.read_counts(val_csv, itos), train.contexts)
 
     grid = evaluation.log_grid(cfg["log10_min"], cfg["log10_max"], net["reg"])
-    # one process a core trains the points, each independent of the others: the same curve, sooner
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    fork = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
-    with concurrent.futures.ProcessPoolExecutor(min(cores, len(grid)), mp_context=fork) as pool:
-        curve = network.reg_curve(train.N, N_val, grid, net["seed"], net["steps"], net["lr"], val_rest, map=pool.map)
+    with pool(len(grid)) as workers:
+        curve = network.reg_curve(train.N, N_val, grid, net["seed"], net["steps"], net["lr"], val_rest, map=workers.map)
 
     files.write_table(
         curve_csv,
         ["reg", "train_nll", "val_nll", "diverged", "chosen"],
         [(*row, int(row[0] == net["reg"])) for row in curve],
     )
+
+
+def pool(points):
+    """Workers for the points, which are independent, so the curve is the same however they run: on Linux
+    one forked process a core, sharing the counts and torch as loaded; elsewhere one point after another
+    (macOS's system libraries make fork unsafe, and spawn would import torch again in each process)."""
+    processes = min(points, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count())
+    if sys.platform == "linux" and processes > 1:
+        return concurrent.futures.ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"))
+    return concurrent.futures.ThreadPoolExecutor(1)
 
 
 if __name__ == "__main__":
