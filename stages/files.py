@@ -109,18 +109,22 @@ def _check_line(path, lineno, line, lowercase):
         raise InputError(f"{path}:{lineno}: not UTF-8 text (byte {byte} of the line)")
     if not name.isprintable():
         raise InputError(f"{path}:{lineno}: contains control characters; is it a text file?")
-    if "." in (name.lower() if lowercase else name):
-        raise InputError(
-            f"{path}:{lineno}: {name.lower() if lowercase else name!r} contains '.', the word boundary token"
-        )
+    name = name.lower() if lowercase else name
+    if "." in name:
+        raise InputError(f"{path}:{lineno}: {name!r} contains '.', the word boundary token")
 
 
 def read_names(path, lowercase, limit=None):
     """The first `limit` names of a user's file (read_name_chunks), or all; an InputError if it has none."""
     names = list(itertools.islice(itertools.chain.from_iterable(read_name_chunks(path, lowercase)), limit))
     if not names and limit != 0:
-        raise InputError(f"{path}: no names (the file is empty or has only blank lines)")
+        raise no_names(path)
     return names
+
+
+def no_names(path):
+    """The InputError for a names file without a name."""
+    return InputError(f"{path}: no names (the file is empty or has only blank lines)")
 
 
 def read_lines(path):

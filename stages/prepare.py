@@ -1,7 +1,8 @@
 """prepare: split the names file into train/val/test as makemore does, and build the vocabulary.
 
-The file is read twice, a line at a time: once to count the names and collect their characters,
-once to write each name to its split. Memory holds the split of each name, not the names.
+The file is read twice, a block of files.CHUNK characters at a time: once to count the names and
+collect their characters, once to write each name to its split. Memory holds the split of each
+name, not the names.
 """
 
 import contextlib
@@ -20,7 +21,7 @@ def main(out_dir):
         n += len(names)
         characters.update("".join(names))
     if n == 0:
-        raise files.InputError(f"{cfg['names_file']}: no names (the file is empty or has only blank lines)")
+        raise files.no_names(cfg["names_file"])
     split = corpus.split_of(n, cfg["val_frac"], cfg["test_frac"], seed=cfg["seed"])  # (n,) 0, 1 or 2
     sizes = [int((split == k).sum()) for k in range(3)]
     if not sizes[0]:

@@ -42,12 +42,6 @@ def split_of(n, val_frac, test_frac, seed):
     return split
 
 
-def split_names(names, val_frac, test_frac, seed):
-    """(train, val, test): the names of each split, in the order of `names` (split_of)."""
-    split = split_of(len(names), val_frac, test_frac, seed).tolist()
-    return tuple([name for name, s in zip(names, split, strict=True) if s == k] for k in range(3))
-
-
 def build_vocab(names):
     """itos: the boundary '.' at index 0, then the sorted unique characters of all names."""
     return [BOUNDARY] + sorted(set("".join(names)))

@@ -56,14 +56,21 @@ def count(ctx, nxt, V):
     return table(ngrams, counts, V)
 
 
+def find(contexts, c):
+    """(at, found): for each of the contexts c (any shape), its place in the sorted contexts (C,)
+    and whether it is there; where it is not, at is some valid place."""
+    if not len(contexts):  # nothing is there
+        return np.zeros(np.shape(c), dtype=np.int64), np.zeros(np.shape(c), dtype=bool)
+    at = np.minimum(np.searchsorted(contexts, c), len(contexts) - 1)
+    return at, contexts[at] == c
+
+
 def align(counts, contexts):
     """(N (len(contexts), V), rest): counts' rows for the sorted contexts, zero where counts has
     none, and how many of its predictions have a context outside them (a model with no row for
     such a context predicts it uniformly)."""
     N = np.zeros((len(contexts), counts.N.shape[1]), dtype=np.int64)
-    at = np.searchsorted(contexts, counts.contexts)  # (C_counts,)
-    inside = at < len(contexts)
-    inside[inside] = contexts[at[inside]] == counts.contexts[inside]
+    at, inside = find(contexts, counts.contexts)  # (C_counts,) each
     N[at[inside]] = counts.N[inside]
     return N, int(counts.N[~inside].sum())
 

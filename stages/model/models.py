@@ -9,7 +9,7 @@ every model here.
 
 import numpy as np
 
-from stages.model import network
+from stages.model import counting, network
 
 
 class ContextRows:
@@ -21,8 +21,7 @@ class ContextRows:
         self.probs, self.contexts = probs, contexts  # (C, V), (C,) sorted
 
     def __getitem__(self, c):
-        at = np.minimum(np.searchsorted(self.contexts, c), len(self.contexts) - 1)
-        seen = self.contexts[at] == c
+        at, seen = counting.find(self.contexts, c)
         uniform = np.full(self.probs.shape[1], 1 / self.probs.shape[1])  # float64: its log is exactly -log V
         return np.where(np.expand_dims(seen, -1), self.probs[at], uniform)
 
