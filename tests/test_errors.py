@@ -330,20 +330,18 @@ def counts_csv(path, rows):
     path.write_text("context,next,count\n" + "".join(f"{c},{n},{k}\n" for c, n, k in rows), encoding="utf-8")
 
 
-def test_a_network_with_zero_probabilities_is_refused_naming_its_params(tmp_path):
+def train_on(tmp_path, train_rows, val_rows, **train_nn):
+    """Run train_nn on bigram counts over the vocabulary '.', 'a', 'b', given as (context, next, count) rows."""
     (tmp_path / "vocab.json").write_text(json.dumps([".", "a", "b"]))
-    counts_csv(tmp_path / "train.csv", [(".", "a", 3), ("a", "b", 3), ("b", ".", 3)])  # every next character certain
-    done = run_stage(
-        tmp_path,
-        "train_nn",
-        "vocab.json",
-        "train.csv",
-        "train.csv",
-        "nn",
-        "loss.csv",
-        train_nn={"lr": 1e12, "reg": 0, "steps": 3},
-        model={"order": 2},  # the tables above are bigram counts
-    )
+    counts_csv(tmp_path / "train.csv", train_rows)
+    counts_csv(tmp_path / "val.csv", val_rows)
+    paths = ("vocab.json", "train.csv", "val.csv", "nn", "loss.csv")
+    return run_stage(tmp_path, "train_nn", *paths, train_nn=train_nn, model={"order": 2})
+
+
+def test_a_network_with_zero_probabilities_is_refused_naming_its_params(tmp_path):
+    certain = [(".", "a", 3), ("a", "b", 3), ("b", ".", 3)]  # every next character certain
+    done = train_on(tmp_path, certain, certain, lr=1e12, reg=0, steps=3)
     assert_clean_error(
         done, "train_nn.lr = 1000000000000.0, train_nn.reg = 0.0 and train_nn.steps = 3", "probabilities are 0"
     )
@@ -351,20 +349,9 @@ def test_a_network_with_zero_probabilities_is_refused_naming_its_params(tmp_path
 
 
 def test_a_learning_rate_that_overshoots_is_halved_and_said(tmp_path):
-    (tmp_path / "vocab.json").write_text(json.dumps([".", "a", "b"]))
-    counts_csv(tmp_path / "train.csv", [(".", "a", 3), (".", "b", 1), ("a", ".", 2), ("a", "a", 1), ("a", "b", 1)])
-    counts_csv(tmp_path / "val.csv", [(".", "b", 1), ("b", ".", 2)])  # 'b': a context train lacks
-    done = run_stage(
-        tmp_path,
-        "train_nn",
-        "vocab.json",
-        "train.csv",
-        "val.csv",
-        "nn",
-        "loss.csv",
-        train_nn={"reg": 20, "lr": 50, "steps": 30},
-        model={"order": 2},  # the tables above are bigram counts
-    )
+    train = [(".", "a", 3), (".", "b", 1), ("a", ".", 2), ("a", "a", 1), ("a", "b", 1)]
+    val = [(".", "b", 1), ("b", ".", 2)]  # 'b': a context train lacks
+    done = train_on(tmp_path, train, val, reg=20, lr=50, steps=30)
     assert done.returncode == 0, done.stderr
     log = list(csv.DictReader((tmp_path / "loss.csv").open()))
     losses, rates = [float(row["loss"]) for row in log], [float(row["lr"]) for row in log]
