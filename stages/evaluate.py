@@ -4,8 +4,8 @@ import math
 import os
 import sys
 
-from stages import files
-from stages.model import counting, evaluation, models
+from stages import arpa, files
+from stages.model import corpus, counting, evaluation, models
 
 
 def score(Q, N):
@@ -14,18 +14,19 @@ def score(Q, N):
     return {"nll": nll, "ppl": math.exp(nll), "bigrams": int(N.sum()), "zero_prob": evaluation.zero_prob(Q, N)}
 
 
-def main(vocab_json, counts_dir, P_csv, nn_dir, eval_json, probs_csv):
+def main(vocab_json, counts_dir, model_arpa, nn_dir, eval_json, probs_csv):
     itos = files.read_json(vocab_json)
     counts = {split: files.read_counts(os.path.join(counts_dir, f"{split}.csv"), itos) for split in files.SPLITS}
-    P, contexts, labels = files.read_P(P_csv, itos)  # train's contexts, as W's
-    every = models.rows((P, contexts), files.read_W(nn_dir, itos))
+    counts_model = arpa.read(model_arpa, itos)
+    every = models.rows(counts_model, files.read_W(nn_dir, itos))
 
     # each model's rows for each split's contexts (C_split, V): a context train lacks gets the uniform row
     metrics = {
         name: {split: score(rows[N.contexts], N.N) for split, N in counts.items()} for name, rows in every.items()
     }
     train = counts["train"]
-    Q = every["nn"][train.contexts]  # (C, V) softmax(W) on train's contexts, P's rows
+    P = every["counts"][train.contexts]  # (C, V) the counts model on train's contexts
+    Q = every["nn"][train.contexts]  # (C, V) softmax(W) on them, W's rows
     metrics["kl_counts_nn"] = evaluation.kl(P, Q, train.N)
 
     for split, m in metrics["counts"].items():  # only counts can give 0: train_nn refuses such a network
@@ -36,6 +37,7 @@ def main(vocab_json, counts_dir, P_csv, nn_dir, eval_json, probs_csv):
                 file=sys.stderr,
             )
     files.write_json(eval_json, metrics)
+    labels = corpus.context_labels(train.contexts, itos, counts_model.order)
     rows = counting.shown_rows(train.N)  # all V at order 2
     columns = counting.shown_columns(train.N)  # all V when V <= counting.SHOWN
     kl = evaluation.kl_rows(P, Q, train.N)  # (C,) each context's share of kl_counts_nn

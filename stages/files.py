@@ -25,7 +25,6 @@ SPLITS = ("train", "val", "test")
 METRIC_DIGITS = 8
 TABLE_DIGITS = 6
 COUNT_COLUMNS = ("context", "next", "count")  # data/counts/*.csv: one row per n-gram that occurs
-PROB_COLUMNS = ("context", "next", "prob")  # data/P.csv: next empty is each character train lacks there
 CHUNK = 2**20  # characters a stage holds at once when it streams a file: about 150,000 names
 
 
@@ -226,18 +225,6 @@ def read_counts(path, itos):
 def write_counts(path, counts, itos, order):
     """A split's counts as a long table, one row per n-gram that occurs: context, next, count."""
     write_csv(path, COUNT_COLUMNS, counting.to_long(counts, itos, order))
-
-
-def read_P(path, itos):
-    """(P (C, V) float32, its contexts (C,) int64, their labels): the counts model smooth wrote;
-    the labels are order - 1 characters long."""
-    return counting.probs_from_long(read_table(path, PROB_COLUMNS), itos)
-
-
-def write_P(path, P, N, labels, itos):
-    """The counts model P (C, V), smoothed from train's counts N (C, V) for contexts labels, as a long
-    table (counting.probs_to_long); 9 significant digits, so that float32 round-trips exactly."""
-    write_csv(path, PROB_COLUMNS, counting.probs_to_long(P, N, labels, itos))
 
 
 def write_W(out_dir, W, labels):

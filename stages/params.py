@@ -26,6 +26,7 @@ SCHEMA = {
         "order": (int, lambda x: 1 <= x <= 10, "an integer in [1, 10]"),
     },
     "smooth": {
+        "method": (str, lambda x: x in ("add_alpha", "kneser_ney"), "add_alpha or kneser_ney"),
         "alpha": (float, lambda x: x == 0 or 1e-12 <= x <= 1e12, "0 or a number in [1e-12, 1e12]"),
     },
     "train_nn": {

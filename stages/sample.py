@@ -3,7 +3,7 @@
 import os
 import statistics
 
-from stages import files, params
+from stages import arpa, files, params
 from stages.model import models, sampling
 
 
@@ -17,18 +17,17 @@ class Float32:
         return self.rows[c].astype("float32")
 
 
-def main(vocab_json, train_txt, P_csv, nn_dir, samples_dir, samples_json):
+def main(vocab_json, train_txt, model_arpa, nn_dir, samples_dir, samples_json):
     cfg = params.load("sample")
     itos = files.read_json(vocab_json)
-    P, contexts, labels = files.read_P(P_csv, itos)
-    order = len(labels[0]) + 1
+    counts_model = arpa.read(model_arpa, itos)
     train = {name for chunk in files.read_chunks(train_txt) for name in chunk}  # the distinct names only
 
     samples = {  # each from float32 probabilities, as the lecture's torch.multinomial draws them
         name: sampling.sample(
-            Float32(rows), itos, num=cfg["num"], max_len=cfg["max_len"], seed=cfg["seed"], order=order
+            Float32(rows), itos, num=cfg["num"], max_len=cfg["max_len"], seed=cfg["seed"], order=counts_model.order
         )
-        for name, rows in models.rows((P, contexts), files.read_W(nn_dir, itos)).items()
+        for name, rows in models.rows(counts_model, files.read_W(nn_dir, itos)).items()
     }
 
     for name, names in samples.items():

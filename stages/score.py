@@ -15,10 +15,10 @@ import sys
 import numpy as np
 import yaml
 
-from stages import files, params
+from stages import arpa, files, params
 from stages.model import corpus, evaluation, models
 
-OPTIONS = ("vocab", "P", "nn", "metrics", "table")
+OPTIONS = ("vocab", "model", "nn", "metrics", "table")
 
 
 def spellable(names, itos, lowercase):
@@ -81,16 +81,16 @@ def print_table(rows, model_names):
         print(f"log_likelihood={log_likelihood:.4f}\nnll={nll:.4f}\n")
 
 
-def load(vocab_json, P_csv, nn_dir):
+def load(vocab_json, model_arpa, nn_dir):
     """(itos, {model: rows}, order) from the pipeline's outputs; a missing one says to run dvc repro."""
-    for path in (vocab_json, P_csv, os.path.join(nn_dir, "W.npy")):
+    for path in (vocab_json, model_arpa, os.path.join(nn_dir, "W.npy")):
         try:
             open(path, "rb").close()
         except FileNotFoundError:
             raise files.InputError(f"{path}: no such file; run dvc repro first") from None
     itos = files.read_json(vocab_json)
-    P, contexts, labels = files.read_P(P_csv, itos)
-    return itos, models.rows((P, contexts), files.read_W(nn_dir, itos)), len(labels[0]) + 1
+    counts = arpa.read(model_arpa, itos)
+    return itos, models.rows(counts, files.read_W(nn_dir, itos)), counts.order
 
 
 def report(refused, where):
@@ -99,9 +99,9 @@ def report(refused, where):
         print(f"warning: {where}{name!r} is not scored: {why}", file=sys.stderr)
 
 
-def main(names, vocab, P, nn, metrics, table):
+def main(names, vocab, model, nn, metrics, table):
     prepare = params.load("prepare")  # names are read as prepare read the corpus
-    itos, probs, order = load(vocab, P, nn)
+    itos, probs, order = load(vocab, model, nn)
     if names:  # by hand: print the table, write nothing; exit 1 if a name was left out
         names, refused = spellable(names, itos, prepare["lowercase"])
         if names:
@@ -145,7 +145,8 @@ def cli():
         except FileNotFoundError:
             raise files.InputError("dvc.yaml: no such file; run this in the project's folder") from None
         pipeline = parser().parse_args(shlex.split(cmd)[3:])
-        args.vocab, args.P, args.nn = args.vocab or pipeline.vocab, args.P or pipeline.P, args.nn or pipeline.nn
+        for option in ("vocab", "model", "nn"):  # where the pipeline's files are, unless given
+            setattr(args, option, getattr(args, option) or getattr(pipeline, option))
     elif not all(getattr(args, option) for option in OPTIONS):
         parser().error("give names to score, or all of " + " ".join(f"--{option}" for option in OPTIONS))
     main(**vars(args))

@@ -42,6 +42,13 @@ def count_ngrams(chunks, itos, order):
     return ngrams, counts
 
 
+def ngrams_of(counts):
+    """(n-grams (G,) sorted int64, their counts (G,) int64) of a Counts table: each n-gram that
+    occurs, numbered context * V + next, as count_ngrams gives them."""
+    i, j = np.nonzero(counts.N)  # row-major: sorted
+    return counts.contexts[i] * counts.N.shape[1] + j, counts.N[i, j]
+
+
 def table(ngrams, counts, V):
     """Counts of n-grams (G,) numbered context * V + next, with how often each occurs (G,)."""
     contexts, rows = np.unique(ngrams // V, return_inverse=True)  # (C,), (G,)
@@ -149,40 +156,6 @@ def smooth(N, alpha):
     totals = counts.sum(1, keepdims=True, dtype=np.float64).astype(np.float32)  # (C, 1)
     uniform = np.full_like(counts, 1 / N.shape[1])
     return np.divide(counts, totals, out=uniform, where=totals > 0)
-
-
-def probs_to_long(P, N, labels, itos):
-    """[(context, next, probability as text), ...] of P (C, V), smoothed from train's counts N (C, V) for the
-    contexts labels (C,): for each context, the probability of each next character train has after
-    it, then, if train lacks some, one row with next empty: the probability of each character it
-    lacks, all the same under add-alpha ((0 + alpha) / the row's total). So the file grows with the
-    n-grams train has, and every probability of P is in it exactly."""
-    i, j = np.nonzero(N)  # (G,) each: the n-grams train has, row-major
-    lacking = np.flatnonzero((N == 0).any(1))  # (R,) the contexts train lacks some character after
-    rows = np.concatenate([i, lacking])  # (G + R,) each row's context ...
-    columns = np.concatenate([j, np.full(len(lacking), N.shape[1])])  # ... and its next, V for the rest
-    probs = np.concatenate([P[i, j], P[lacking, np.argmin(N[lacking], 1)]])  # a character train lacks there
-    names = [*itos, ""]
-    by_context = np.lexsort((columns, rows))  # each context's characters, then its rest
-    return [
-        (labels[a], names[b], f"{p:.9g}")  # 9 significant digits: float32 round-trips exactly
-        for a, b, p in zip(
-            rows[by_context].tolist(), columns[by_context].tolist(), probs[by_context].tolist(), strict=True
-        )
-    ]
-
-
-def probs_from_long(rows, itos):
-    """(P (C, V) float32, contexts (C,) int64, their labels) from probs_to_long's rows (as strings)."""
-    labels, nxt, probs = zip(*rows, strict=True)
-    ids = corpus.context_ids(labels, itos)  # (R,) each row's context
-    contexts, first, row = np.unique(ids, return_index=True, return_inverse=True)  # (C,) sorted, row of each
-    probs = np.array(probs, dtype=np.float32)  # (R,)
-    rest = np.array([n == "" for n in nxt])  # (R,) the rows for every character train lacks after the context
-    P = np.zeros((len(contexts), len(itos)), dtype=np.float32)
-    P[row[rest]] = probs[rest, None]
-    P[row[~rest], corpus.indices("".join(nxt), itos)] = probs[~rest]
-    return P, contexts, [labels[i] for i in first]
 
 
 def frequencies(N):

@@ -1,8 +1,9 @@
 """The models the pipeline compares, by name, each as its probabilities of the next character by context.
 
-Each entry makes, from the counts model's P (C, V) and the network's W (C', V), each with
-the sorted contexts of its rows, rows indexed like an array: rows[c] is the (V,) distribution
-after context c, rows[cs] the (len(cs), V) ones, for any context, seen in train or not.
+Each entry makes, from the counts model (a backoff.Model, stages/model/backoff.py) and the
+network's W (C, V) with the sorted contexts of its rows, rows indexed like an array: rows[c] is
+the (V,) distribution after context c, rows[cs] the (len(cs), V) ones, for any context, seen in
+train or not.
 Adding a model is adding one entry: evaluate scores, sample draws from and score scores
 every model here.
 """
@@ -14,8 +15,8 @@ from stages.model import counting, network
 
 class ContextRows:
     """A model's rows by context: probs (C, V) for the sorted contexts (C,) it has a row for, and the
-    uniform distribution after a context it has none for (train never saw it): add-alpha's limit,
-    and the network's row of zeros."""
+    uniform distribution after a context it has none for (train never saw it): the network's row
+    of zeros."""
 
     def __init__(self, probs, contexts):
         self.probs, self.contexts = probs, contexts  # (C, V), (C,) sorted
@@ -37,12 +38,12 @@ class UniformRows:
 
 
 MODELS = {
-    "counts": lambda P, W: ContextRows(*P),  # N + alpha, normalised row by row
-    "nn": lambda P, W: ContextRows(network.softmax(W[0]), W[1]),  # softmax(one_hot(context) @ W)
-    "uniform": lambda P, W: UniformRows(P[0].shape[1]),  # no training at all
+    "counts": lambda counts, W: counts,  # smoothed counts, backing off after a context train lacks
+    "nn": lambda counts, W: ContextRows(network.softmax(W[0]), W[1]),  # softmax(one_hot(context) @ W)
+    "uniform": lambda counts, W: UniformRows(counts.V),  # no training at all
 }
 
 
-def rows(P, W):
-    """{name: rows} of every model, from P = (P (C, V), its contexts (C,)) and W = (W (C', V), its contexts (C',))."""
-    return {name: model(P, W) for name, model in MODELS.items()}
+def rows(counts, W):
+    """{name: rows} of every model, from the counts model (backoff.Model) and W = (W (C, V), its contexts (C,))."""
+    return {name: model(counts, W) for name, model in MODELS.items()}

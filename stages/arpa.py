@@ -1,0 +1,164 @@
+"""The counts model as an ARPA file, the n-gram format KenLM, SRILM and speech and spelling
+tools read, and back (stages/model/backoff.py holds the model).
+
+Each line is log10 p, the n-gram's tokens separated by spaces, and, below the highest order,
+the log10 back-off weight of the n-gram as a history. Tokens are characters; '.' is <s> first
+in a history and </s> as the next token; a space is written <space>, as ARPA separates tokens
+with it; <unk> is listed with probability 0 (-99, as SRILM writes log 0): the model gives all
+its mass to the vocabulary. log10 values are written with repr's 17 digits, so reading the file
+gives back every probability the pipeline computed, to float32.
+"""
+
+import math
+
+import numpy as np
+
+from stages import files
+from stages.model import backoff, counting
+
+SPACE = "<space>"
+LOG_ZERO = -99.0  # log10 of probability 0, as SRILM writes it
+
+
+def token(ch):
+    return SPACE if ch == " " else ch
+
+
+def _log10(x):
+    return repr(math.log10(x)) if x > 0 else repr(LOG_ZERO)
+
+
+def lines(model, itos):
+    """The ARPA file's lines for a backoff.Model over the vocabulary itos.
+
+    ARPA lists every history as an n-gram one level down, and so every prefix of a listed
+    n-gram; where the model lists none, the line has the probability the model gives.
+    """
+    k = model.order
+    weights = [_weights(level) for level in model.levels[1:]] + [None]  # a line's weight as a history one level up
+    out = ["\\data\\"]
+    sections = []
+    for m, ids in enumerate(_written(model), start=1):
+        probs = [_log10(p) for p in _probs(model, m, ids).tolist()]
+        words = _words(ids, m, itos)
+        if m < k:
+            bos = [_log10(weights[m - 1].get(g, 1.0)) for g in ids.tolist()]
+            if m == 1:  # token 0 is </s> here, and history 0 of level 2 is <s>: only its weight
+                bos[0] = _log10(1.0)
+                probs, words, bos = (
+                    [_log10(0), _log10(0), *probs],
+                    ["<unk>", "<s>", *words],
+                    [_log10(1.0), _log10(weights[0].get(0, 1.0)), *bos],
+                )
+            body = [f"{p}\t{w}\t{b}" for p, w, b in zip(probs, words, bos, strict=True)]
+        else:
+            if m == 1:
+                probs, words = [_log10(0), *probs], ["<unk>", *words]
+            body = [f"{p}\t{w}" for p, w in zip(probs, words, strict=True)]
+        sections.append(body)
+    out += [f"ngram {m}={len(body)}" for m, body in enumerate(sections, start=1)] + [""]
+    for m, body in enumerate(sections, start=1):
+        out += [f"\\{m}-grams:", *body, ""]
+    return out + ["\\end\\"]
+
+
+def _weights(level):
+    return dict(zip(level.histories.tolist(), level.backoffs.tolist(), strict=True))
+
+
+def _written(model):
+    """[ids (G_m,) sorted for m = 1..order]: each level's lines. Every token at level 1; above,
+    the level's n-grams, its histories one level up and the prefixes of the lines one level up."""
+    V, k = model.V, model.order
+    written = [model.levels[k - 1].ngrams]
+    for m in range(k - 1, 1, -1):
+        parts = [model.levels[m - 1].ngrams, model.levels[m].histories, written[0] // V]
+        written.insert(0, np.unique(np.concatenate(parts)))
+    return [np.arange(V), *written] if k > 1 else [np.arange(V)]
+
+
+def _probs(model, m, ids, chunk=2**16):
+    """(G,) float64: the model's probability of each m-gram ids (G,): the level's own where it
+    lists it, else by back-off, a chunk of rows at a time."""
+    V, level = model.V, model.levels[m - 1]
+    at, found = counting.find(level.ngrams, ids)
+    probs = np.zeros(len(ids))
+    probs[found] = level.probs[at[found]]
+    missing = np.flatnonzero(~found)
+    for start in range(0, len(missing), chunk):
+        i = missing[start : start + chunk]
+        rows = backoff.probabilities(model, ids[i] // V, np.full(len(i), m))  # (chunk, V)
+        probs[i] = rows[np.arange(len(i)), ids[i] % V]
+    return probs
+
+
+def _words(ids, m, itos):
+    """The tokens of m-grams (G,) numbered corpus.py's way: '.' is </s> last, <s> first."""
+    V, out = len(itos), []
+    for g in ids.tolist():
+        digits = [g // V**i % V for i in range(m - 1, -1, -1)]
+        words = [token(itos[d]) if d else "</s>" if i == m - 1 else "<s>" for i, d in enumerate(digits)]
+        out.append(" ".join(words))
+    return out
+
+
+def write(path, model, itos):
+    files.write_lines(path, lines(model, itos))
+
+
+def read(path, itos):
+    """The backoff.Model an ARPA file states, over the vocabulary itos; an InputError names the
+    file and line of anything it cannot read."""
+    index = {token(ch): i for i, ch in enumerate(itos) if i} | {"<s>": 0, "</s>": 0}
+    V, levels, m = len(itos), [], 0
+    try:
+        f = open(path, encoding="utf-8")
+    except FileNotFoundError:
+        raise files.InputError(f"{path}: no such file; run dvc repro first") from None
+    with f:
+        for lineno, line in enumerate(f, 1):
+            line = line.rstrip("\n")
+            if line.startswith("\\") and line.endswith("-grams:"):
+                m = len(levels) + 1
+                levels.append(
+                    ([], [], [], [])
+                )  # this level's n-grams and probabilities, the next one's histories and weights
+                continue
+            if not m or not line or line == "\\end\\":
+                continue
+            fields = line.split("\t")
+            words = fields[1].split(" ") if len(fields) > 1 else []
+            if len(fields) not in (2, 3) or len(words) != m:
+                raise files.InputError(f"{path}:{lineno}: not a line of {m}-grams")
+            if words == ["<unk>"]:
+                continue
+            try:
+                g = 0
+                for w in words:
+                    g = g * V + index[w]
+                logp, logbo = float(fields[0]), float(fields[2]) if len(fields) == 3 else None
+            except KeyError as e:
+                raise files.InputError(f"{path}:{lineno}: token {e.args[0]!r} is not in the vocabulary") from None
+            except ValueError:
+                raise files.InputError(f"{path}:{lineno}: not a number") from None
+            ngrams, probs, histories, bos = levels[-1]
+            if words != ["<s>"]:
+                ngrams.append(g)
+                probs.append(logp)
+            if logbo is not None and words[-1] != "</s>":
+                histories.append(g)
+                bos.append(logbo)
+    # level 1 backs off from nothing: every token is listed there
+    shifted = [([0], [0.0])] + [(histories, bos) for _, _, histories, bos in levels[:-1]]
+    return backoff.Model([_level(g, p, h, b) for (g, p, _, _), (h, b) in zip(levels, shifted, strict=True)], V)
+
+
+def _power10(logs):
+    """10**x of each log10 (libm's, the same on every CPU); LOG_ZERO gives 0."""
+    return np.array([0.0 if x <= LOG_ZERO else 10.0**x for x in logs], dtype=np.float64)
+
+
+def _level(ngrams, probs, histories, bos):
+    ngrams, histories = np.array(ngrams, dtype=np.int64), np.array(histories, dtype=np.int64)
+    by_gram, by_history = np.argsort(ngrams), np.argsort(histories)
+    return backoff.Level(ngrams[by_gram], _power10(probs)[by_gram], histories[by_history], _power10(bos)[by_history])
