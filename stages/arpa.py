@@ -107,50 +107,55 @@ def write(path, model, itos):
 
 
 def read(path, itos):
-    """The backoff.Model an ARPA file states, over the vocabulary itos; an InputError names the
-    file and line of anything it cannot read."""
+    """The backoff.Model an ARPA file states, over the vocabulary itos (<unk> aside); an
+    InputError names the file and line of anything it cannot read."""
     index = {token(ch): i for i, ch in enumerate(itos) if i} | {"<s>": 0, "</s>": 0}
-    V, levels, m = len(itos), [], 0
+    levels = []  # per level: its n-grams and log10 probabilities, the next level's histories and weights
     try:
-        f = open(path, encoding="utf-8")
+        with open(path, encoding="utf-8") as f:
+            for lineno, line in enumerate(f, 1):
+                line = line.rstrip("\n")
+                if line == "\\end\\":
+                    break
+                if line.startswith("\\") and line.endswith("-grams:"):
+                    levels.append(([], [], [], []))
+                elif levels and line:
+                    _parse(line, len(levels), index, len(itos), levels[-1], f"{path}:{lineno}")
     except FileNotFoundError:
         raise files.InputError(f"{path}: no such file; run dvc repro first") from None
-    with f:
-        for lineno, line in enumerate(f, 1):
-            line = line.rstrip("\n")
-            if line.startswith("\\") and line.endswith("-grams:"):
-                m = len(levels) + 1
-                levels.append(
-                    ([], [], [], [])
-                )  # this level's n-grams and probabilities, the next one's histories and weights
-                continue
-            if not m or not line or line == "\\end\\":
-                continue
-            fields = line.split("\t")
-            words = fields[1].split(" ") if len(fields) > 1 else []
-            if len(fields) not in (2, 3) or len(words) != m:
-                raise files.InputError(f"{path}:{lineno}: not a line of {m}-grams")
-            if words == ["<unk>"]:
-                continue
-            try:
-                g = 0
-                for w in words:
-                    g = g * V + index[w]
-                logp, logbo = float(fields[0]), float(fields[2]) if len(fields) == 3 else None
-            except KeyError as e:
-                raise files.InputError(f"{path}:{lineno}: token {e.args[0]!r} is not in the vocabulary") from None
-            except ValueError:
-                raise files.InputError(f"{path}:{lineno}: not a number") from None
-            ngrams, probs, histories, bos = levels[-1]
-            if words != ["<s>"]:
-                ngrams.append(g)
-                probs.append(logp)
-            if logbo is not None and words[-1] != "</s>":
-                histories.append(g)
-                bos.append(logbo)
-    # level 1 backs off from nothing: every token is listed there
+    except UnicodeDecodeError:
+        raise files.InputError(f"{path}: not UTF-8 text") from None
+    if not levels:
+        raise files.InputError(f"{path}: not an ARPA file (no \\1-grams: section)")
+    # a line's back-off weight is its n-gram's as a history one level up; level 1 backs off from nothing
     shifted = [([0], [0.0])] + [(histories, bos) for _, _, histories, bos in levels[:-1]]
-    return backoff.Model([_level(g, p, h, b) for (g, p, _, _), (h, b) in zip(levels, shifted, strict=True)], V)
+    return backoff.Model([_level(g, p, *up) for (g, p, _, _), up in zip(levels, shifted, strict=True)], len(itos))
+
+
+def _parse(line, m, index, V, level, where):
+    """Add one line of m-grams to its level's lists."""
+    fields = line.split("\t")
+    words = fields[1].split(" ") if len(fields) > 1 else []
+    if len(fields) not in (2, 3) or len(words) != m:
+        raise files.InputError(f"{where}: not a line of {m}-grams (log10 p, tab, {m} tokens, [tab, log10 back-off])")
+    if words == ["<unk>"]:
+        return
+    try:
+        g = 0
+        for w in words:
+            g = g * V + index[w]
+        logp, logbo = float(fields[0]), float(fields[2]) if len(fields) == 3 else None
+    except KeyError as e:
+        raise files.InputError(f"{where}: token {e.args[0]!r} is not in this corpus's vocabulary") from None
+    except ValueError:
+        raise files.InputError(f"{where}: not a number: {line!r}") from None
+    ngrams, probs, histories, bos = level
+    if words != ["<s>"]:  # <s> is never predicted: its line holds only its weight as a history
+        ngrams.append(g)
+        probs.append(logp)
+    if logbo is not None and words[-1] != "</s>":
+        histories.append(g)
+        bos.append(logbo)
 
 
 def _power10(logs):
