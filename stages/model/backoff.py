@@ -50,11 +50,14 @@ class Model:
     def order(self):
         return len(self.levels)
 
-    def __getitem__(self, c):
-        c = np.asarray(c, dtype=np.int64)
-        top = level_of(c.ravel(), self.order, self.V)  # (T,)
-        histories = c.ravel() % self.V ** (top - 1)  # (T,) each context's history at its level
-        return probabilities(self, histories, top).astype(np.float32).reshape(*c.shape, self.V)
+    def __getitem__(self, c, chunk=2**14):
+        shape, c = np.shape(c), np.asarray(c, dtype=np.int64).ravel()  # (T,)
+        top = level_of(c, self.order, self.V)  # (T,) each context's level
+        histories = c % self.V ** (top - 1)  # (T,) its history there
+        out = np.empty((len(c), self.V), dtype=np.float32)
+        for i in range(0, len(c), chunk):  # a chunk of rows at a time: the lookups take several (T, V) arrays
+            out[i : i + chunk] = probabilities(self, histories[i : i + chunk], top[i : i + chunk])
+        return out.reshape(*shape, self.V)
 
 
 def level_of(contexts, order, V):
