@@ -12,6 +12,10 @@ n1..n4, three discounts (D1, D2, D3+); then
 
 where a(h .) sums h's adjusted counts and Ni(h .) counts the w with a(h w) = i (3 or more for
 N3+); p_0 is uniform over the V tokens. A history train never saw backs off whole.
+
+The left padding enters as one <s> (backoff.py): after '..e' at order 4 the history is '.e',
+an n-gram of level 3 that starts a name and keeps its count, and it backs off to 'e'. lmplz
+collapses its own padding the same way, and it is what an ARPA file can state.
 """
 
 import numpy as np
