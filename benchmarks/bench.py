@@ -2,6 +2,8 @@
 
     .venv/bin/python -m benchmarks.bench [--sizes 1,10,100] [--quick] [--repeat 3] [--lecture-max 300000]
         [--orders 4,6] [--big 1000] [--baseline REV | --no-baseline] [--alphabets 300,1000]
+        [--method add_alpha|kneser_ney]
+    .venv/bin/python -m benchmarks.bench --quality
 
 Corpus Nx is data/names.txt repeated N times. In fresh copies of the project (tools.sandbox.Repo)
 with it as the names file: a cold `dvc repro --force`, a `dvc repro` after halving smooth.alpha,
@@ -12,11 +14,19 @@ repros and the lecture's code would take long and their targets are per-stage me
 runs at model.order = each of --orders, and in copies of the project at --baseline REV, whose
 refusal of an order (its cell budget) is reported as "refused". Ends with the issue's targets,
 each measured against its bound, the earlier revision and KenLM lmplz's figures. Exits non-zero
-with a message if anything it times is missing or fails.
+with a message if anything it times is missing or fails. --method sets smooth.method in every
+copy (the baseline, which has no smooth.method, runs its add-alpha); with kneser_ney the targets
+add Kneser-Ney's estimate at order 6, the count and smooth stages, against lmplz's time.
+
+--quality times nothing: in this process, on the default corpus split as the prepare stage splits
+it (params.yaml), the val NLL at orders 2..6 of add-alpha at its val-best alpha, Kneser-Ney and the
+network as train_nn trains it, beside KenLM lmplz's figures, as a Markdown table; then the lecture
+series' networks for reference.
 """
 
 import argparse
 import importlib.metadata
+import itertools
 import json
 import os
 import platform
@@ -32,6 +42,8 @@ from pathlib import Path
 
 import yaml
 
+from stages import files
+from stages.model import backoff, corpus, counting, evaluation, kneser_ney, models, network
 from tools.sandbox import ROOT, Repo
 
 CORPUS = "data/names.txt"  # params.yaml's default names file, replaced in each copy
@@ -49,8 +61,20 @@ sys.exit(os.waitstatus_to_exitcode(status))
 """
 # The issue's reference figures, quoted: KenLM lmplz estimating a full order-6 model on this machine
 # from Nx the default train split (each in under 200 MB), and the pipeline before the sparse tables.
-LMPLZ = {1: "0.17 s", 100: "2.4 s", 1000: "21 s"}
+LMPLZ_SECONDS = {1: 0.17, 100: 2.4, 1000: 21}
+LMPLZ = {size: f"{seconds:g} s" for size, seconds in LMPLZ_SECONDS.items()}
 LMPLZ_MB = "< 200 MB"
+# Kneser-Ney's estimate at order 6 (the count and smooth stages) on Nx: {N: (at most this many times
+# lmplz's seconds, every stage's peak at most this many MB)}
+KN_TARGETS = {100: (3, 1024), 1000: (10, 2048)}
+# The issue's figures, quoted: val NLL of `lmplz -o k --discount_fallback` on the default train
+# split, scored by KenLM on val; Kneser-Ney's must be at most KN_BAR above it
+LMPLZ_VAL = {2: 2.4538, 3: 2.2302, 4: 2.0758, 5: 2.0154, 6: 2.0114}
+KN_BAR = 0.0005
+# The lecture series' networks, val NLL on makemore's names.txt and its split (another corpus than
+# data/names.txt: 32,033 names of 2018), and KenLM's count models on that same split, quoted
+LECTURE_NETS = {"part 3's MLP (3 characters)": 2.1027, "part 5's WaveNet (8 characters)": 1.9937}
+LECTURE_KENLM = {4: 2.0564, 6: 1.9746}
 ISSUE_BEFORE = {
     "cold": "issue: order 5 77 s, order 6 refused",
     "peak": "issue: order 5 1.37 GB",
@@ -206,6 +230,20 @@ def baseline_source(tmp, rev):
     return source
 
 
+def known(params, source):
+    """(params without the keys that the params.yaml of the project at `source` lacks, or None if that
+    leaves none; the keys dropped): an earlier version refuses a key it does not know."""
+    have = yaml.safe_load((source / "params.yaml").read_text(encoding="utf-8"))
+    kept, dropped = {}, []
+    for section, values in (params or {}).items():
+        for key, value in values.items():
+            if key in (have.get(section) or {}):
+                kept.setdefault(section, {})[key] = value
+            else:
+                dropped.append(f"{section}.{key}")
+    return kept or None, dropped
+
+
 def baseline_pipeline(*args, **kwargs):
     """pipeline(...) on the baseline, or "refused" if it refuses the order (an error naming its budget)."""
     try:
@@ -298,9 +336,9 @@ def stages_seconds(run):
     return sum(seconds for stage, (seconds, _) in run["rows"].items() if stage not in REPROS)
 
 
-def targets(results, lectures, default_order, flat):
+def targets(results, lectures, default_order, flat, method):
     """The issue's targets as (PASS/FAIL/-, text) lines from results {(size, order, "ours"/"base"): run or
-    "refused"} and lectures {size: the lecture's whole process's seconds}."""
+    "refused"}, all at smooth.method = `method`, and lectures {size: the lecture's whole process's seconds}."""
     lines = []
 
     def check(ok, text):
@@ -359,6 +397,23 @@ def targets(results, lectures, default_order, flat):
             f"lmplz {LMPLZ[1000]} {LMPLZ_MB} at order 6"
             f"{before(1000, order, peak, ISSUE_BEFORE['1000x'] if order == 2 else None)})",
         )
+    for size, (times, bound_mb) in KN_TARGETS.items():
+        label, run = f"Kneser-Ney order 6, {size}x", results.get((size, 6, "ours"))
+        if method != "kneser_ney" or run is None:
+            lines.append(("-", f"{label}: not measured (needs --method kneser_ney and size {size}x at order 6)"))
+            continue
+        (count, count_mb), (smooth, smooth_mb) = run["rows"]["count"], run["rows"]["smooth"]
+        bound = times * LMPLZ_SECONDS[size]
+        check(
+            count + smooth <= bound,
+            f"{label}: the estimate, count + smooth, {count:.3g} s + {smooth:.3g} s = {count + smooth:.3g} s, peaks "
+            f"{count_mb:.0f} and {smooth_mb:.0f} MB (target ≤ {bound:.3g} s, {times}× lmplz's {LMPLZ[size]}, "
+            f"{LMPLZ_MB})",
+        )
+        check(
+            stage_peak(run)[1] <= bound_mb,
+            f"{label}: every stage's peak ≤ {size_mb(bound_mb)}: the largest {peak(run)} (lmplz {LMPLZ_MB})",
+        )
     one, hundred = results.get((1, default_order, "ours")), results.get((100, default_order, "ours"))
     label = f"order {default_order}"
     if one is None or 1 not in lectures:
@@ -409,6 +464,78 @@ def targets(results, lectures, default_order, flat):
     return lines
 
 
+def quality(cfg):
+    """The quality table, Markdown lines, from params.yaml's settings `cfg`: on its names file split as
+    prepare splits it, at each order of LMPLZ_VAL, the val NLL of add-alpha at the alpha of the
+    alpha_curve grid best on val, of Kneser-Ney and of the network trained as train_nn trains it, each
+    asked for val's contexts as evaluate asks (uniform after a context train lacks); then the lecture's
+    networks and KenLM on their corpus, for reference."""
+    import torch  # here only: the timing runs don't train in this process
+
+    torch.set_num_threads(1)  # as train_nn
+    prep, nn, grid = cfg["prepare"], cfg["train_nn"], cfg["alpha_curve"]
+    names = files.read_names(ROOT / prep["names_file"], prep["lowercase"])
+    split = corpus.split_of(len(names), prep["val_frac"], prep["test_frac"], seed=prep["seed"])  # (n,) 0, 1, 2
+    train_names, val_names = (list(itertools.compress(names, (split == k).tolist())) for k in (0, 1))
+    itos = corpus.build_vocab(names)
+    V, alphas = len(itos), evaluation.log_grid(grid["log10_min"], grid["log10_max"], cfg["smooth"]["alpha"])
+    lines = [
+        f"Val NLL (nats per character) on {prep['names_file']}, makemore's split as prepare makes it "
+        f"({len(train_names):,} names to train, {len(val_names):,} to validate):",
+        "",
+        "| order | add-alpha | its val-best α | Kneser-Ney | network (train_nn) | lmplz | Kneser-Ney − lmplz "
+        f"| ≤ +{KN_BAR} |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for order, lmplz in LMPLZ_VAL.items():
+        ngrams, counts = counting.count_ngrams([train_names], itos, order)
+        train = counting.table(ngrams, counts, V)
+        val = counting.table(*counting.count_ngrams([val_names], itos, order), V)
+        alpha = min(evaluation.alpha_curve(train, val, alphas), key=lambda point: point[2])[0]
+        add_alpha = val_nll(backoff.from_rows(counting.smooth(train.N, alpha), train.contexts, order), val)
+        kn = val_nll(kneser_ney.estimate(ngrams, counts, order, V)[0], val)
+        N_val, rest = counting.align(val, train.contexts)  # as train_nn aligns val
+        W, _ = network.train(train.N, N_val, nn["seed"], nn["steps"], nn["lr"], nn["reg"], rest)
+        net = val_nll(models.ContextRows(network.softmax(W), train.contexts), val)  # float32 W, as evaluate reads it
+        above = round(kn - lmplz, 4) + 0  # + 0: no "-0.0000"
+        lines.append(
+            f"| {order} | {add_alpha:.4f} | {alpha:.3g} | {kn:.4f} | {net:.4f} | {lmplz:.4f} | {above:+.4f} "
+            f"| {'✓' if kn - lmplz <= KN_BAR else '✗'} |"
+        )
+    lines += [
+        "",
+        f"add-alpha: α from the alpha_curve grid, half-decades 1e{grid['log10_min']}..1e{grid['log10_max']}; "
+        f"network: train_nn's {nn['steps']} steps at lr {nn['lr']:g}, reg {nn['reg']:g}; lmplz: KenLM "
+        "`lmplz -o k --discount_fallback` on the same train split, scored by KenLM on val (quoted).",
+        "",
+        "For reference, the lecture series on its own corpus, makemore's names.txt (32,033 names of 2018, "
+        "not this file) and its split, val NLL (quoted):",
+        "",
+        "| model | val NLL |",
+        "|---|---|",
+        *(f"| {name} | {nll:.4f} |" for name, nll in LECTURE_NETS.items()),
+        *(
+            f"| KenLM lmplz, order {k} (Kneser-Ney, {k - 1} characters) | {nll:.4f} |"
+            for k, nll in LECTURE_KENLM.items()
+        ),
+        "",
+    ]
+    verdicts = []
+    for k, nll in LECTURE_KENLM.items():
+        beaten = [name for name, net in LECTURE_NETS.items() if nll < net]
+        rest = [name for name in LECTURE_NETS if name not in beaten]
+        verdicts.append(
+            f"at order {k} ({nll:.4f}) it beats {' and '.join(beaten) or 'neither'}"
+            + (f" but not {' or '.join(rest)}" if rest else "")
+        )
+    return [*lines, "On that split a count table with Kneser-Ney smoothing, " + "; ".join(verdicts) + "."]
+
+
+def val_nll(model, val):
+    """The val NLL of a model (its rows by context) on val's counting.Counts."""
+    return evaluation.nll(model[val.contexts], val.N)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1,10,100", help="corpus sizes in multiples of data/names.txt")
@@ -422,17 +549,29 @@ def main():
     parser.add_argument("--no-baseline", action="store_true", help="don't run the baseline")
     parser.add_argument("--flat", type=float, default=1.5, help="count's peak flat: largest size's ≤ this × smallest's")
     parser.add_argument("--alphabets", default="300,1000", help="also time V = these, on 1x as many names ('': don't)")
+    parser.add_argument(
+        "--method", choices=("add_alpha", "kneser_ney"), help="smooth.method in every copy (default: params.yaml's)"
+    )
+    parser.add_argument("--quality", action="store_true", help="only the quality table: val NLL by model and order")
     args = parser.parse_args()
+    cfg = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+    if args.quality:
+        start = time.perf_counter()
+        print("\n".join(quality(cfg)))
+        print(f"quality table: {time.perf_counter() - start:.1f} s", file=sys.stderr)
+        return
+    method = args.method or cfg["smooth"]["method"]
+    smooth = {"smooth": {"method": args.method}} if args.method else {}
     orders = [int(o) for o in args.orders.split(",") if o] if args.order is None else [args.order] * bool(args.order)
     version = importlib.metadata.version
     print(
         f"{os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.2f}), Python {platform.python_version()}, "
-        f"numpy {version('numpy')}, torch {version('torch')}, dvc {version('dvc')}",
+        f"numpy {version('numpy')}, torch {version('torch')}, dvc {version('dvc')}; smooth.method = {method}",
         flush=True,
     )
     rows, notes, results, lectures, text = [], {}, {}, {}, (ROOT / CORPUS).read_bytes()
     text += b"\n" * (not text.endswith(b"\n"))
-    default_order = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))["model"]["order"]
+    default_order = cfg["model"]["order"]
     orders = [o for o in dict.fromkeys(orders) if o != default_order]
     with tempfile.TemporaryDirectory(prefix="bigram-bench-") as tmp:
         base = None if args.no_baseline else baseline_source(Path(tmp), args.baseline)
@@ -440,9 +579,9 @@ def main():
             corpus = write_corpus(Path(tmp) / f"names-{size}x.txt", text, size)
             big = size >= args.big
             for order in [default_order, *orders]:
-                params = None if order == default_order else {"model": {"order": order}}
+                params = {**smooth, **({} if order == default_order else {"model": {"order": order}})} or None
                 prefix = "" if order == default_order else f"order {order}: "
-                repeat = 1 if big or params else args.repeat
+                repeat = 1 if big or order != default_order else args.repeat
                 what = "each stage once" if big else "dvc repro, cold and after an alpha change; each stage"
                 print(f"{size}x, order {order}: {what}", file=sys.stderr, flush=True)
                 ours = results[size, order, "ours"] = pipeline(
@@ -450,9 +589,12 @@ def main():
                 )
                 if base is not None:
                     print(f"{size}x, order {order}: the same at {args.baseline}", file=sys.stderr, flush=True)
+                    base_params, dropped = known(params, base)
                     results[size, order, "base"] = baseline_pipeline(
-                        Path(tmp), f"base-{size}x-o{order}", corpus, repeat, params, base, stages_only=big
+                        Path(tmp), f"base-{size}x-o{order}", corpus, repeat, base_params, base, stages_only=big
                     )
+                    if dropped:
+                        notes[f"before: {args.baseline} has no {', '.join(dropped)}; it runs with its own"] = None
                 steps, total, scale = {}, None, 1
                 if order == default_order and not big:
                     print(f"{size}x: the lecture's code", file=sys.stderr, flush=True)
@@ -481,7 +623,7 @@ def main():
                 alphabet_corpus(text.count(b"\n"), V), encoding="utf-8"
             )
             print(f"V = {V}: dvc repro, cold and after an alpha change; each stage", file=sys.stderr, flush=True)
-            ours = pipeline(Path(tmp), f"V{V}", corpus, 1, params={"score": {"names": []}})  # no emma here
+            ours = pipeline(Path(tmp), f"V{V}", corpus, 1, params={"score": {"names": []}, **smooth})  # no emma here
             rows += table(f"V={V}", ours["rows"], {}, None, None if base is None else {"rows": {}})
             notes["V=N: as many names as data/names.txt over N - 1 characters (CJK), Zipf-distributed, 2 to 4 long"] = (
                 None
@@ -507,10 +649,10 @@ def main():
     )
     print("\n".join(notes))
     print(
-        f"\nTargets (lmplz: KenLM's order-6 estimate on this machine, quoted; before: {args.baseline} as measured"
-        " here, then the issue's figures):"
+        f"\nTargets, smooth.method = {method} (lmplz: KenLM's order-6 estimate on this machine, quoted; before: "
+        f"{args.baseline} as measured here, then the issue's figures):"
     )
-    for verdict, line in targets(results, lectures, default_order, args.flat):
+    for verdict, line in targets(results, lectures, default_order, args.flat, method):
         print(f"{verdict:4}  {line}")
 
 
