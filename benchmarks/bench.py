@@ -525,10 +525,10 @@ def quality(cfg):
         beaten = [name for name, net in LECTURE_NETS.items() if nll < net]
         rest = [name for name in LECTURE_NETS if name not in beaten]
         verdicts.append(
-            f"at order {k} ({nll:.4f}) it beats {' and '.join(beaten) or 'neither'}"
+            f"at order {k} ({nll:.4f}) beats {' and '.join(beaten) or 'neither'}"
             + (f" but not {' or '.join(rest)}" if rest else "")
         )
-    return [*lines, "On that split a count table with Kneser-Ney smoothing, " + "; ".join(verdicts) + "."]
+    return [*lines, "On that split, a count table with Kneser-Ney smoothing " + "; ".join(verdicts) + "."]
 
 
 def val_nll(model, val):
