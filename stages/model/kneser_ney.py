@@ -20,7 +20,7 @@ collapses its own padding the same way, and it is what an ARPA file can state.
 
 import numpy as np
 
-from stages.model import backoff
+from stages.model import backoff, counting
 
 FALLBACK = (0.5, 1.0, 1.5)  # lmplz's --discount_fallback: D1, D2, D3+ where a level's own are undefined
 
@@ -46,8 +46,10 @@ def level_counts(ngrams, counts, order, V):
         if m < order:  # continuation counts: the distinct n-grams of level m + 1 that end in each
             above, _ = levels[m]
             ends, extensions = np.unique(above % V**m, return_counts=True)
-            at = np.searchsorted(ends, grams)
-            c = np.where(starts, c, extensions[np.minimum(at, len(ends) - 1)])
+            continuation = np.zeros_like(c)  # found wherever the n-gram does not start a name
+            at, found = counting.find(ends, grams)
+            continuation[found] = extensions[at[found]]
+            c = np.where(starts, c, continuation)
         levels[m - 1] = (grams, c)
     return levels
 
