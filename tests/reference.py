@@ -7,6 +7,7 @@ as the lecture's later parts pad (context = [0] * block_size): each name gets or
 its context; at order 2 every function is the lecture's bigram loop, zip(chs, chs[1:]).
 A matrix has a row for each of the V**(order - 1) contexts, in the order of contexts():
 a context's row is its characters read as base-V digits, the oldest first.
+Last, interpolated modified Kneser-Ney (kneser_ney), the same way: its formulas over dicts of counts.
 """
 
 import itertools
