@@ -7,6 +7,7 @@ as the lecture's later parts pad (context = [0] * block_size): each name gets or
 its context; at order 2 every function is the lecture's bigram loop, zip(chs, chs[1:]).
 A matrix has a row for each of the V**(order - 1) contexts, in the order of contexts():
 a context's row is its characters read as base-V digits, the oldest first.
+Last, interpolated modified Kneser-Ney (kneser_ney), the same way: its formulas over dicts of counts.
 """
 
 import itertools
@@ -209,3 +210,89 @@ def full_rows(contexts, W, itos, order=2):
     for i, context in enumerate(contexts):
         full[row(context, stoi)] = torch.as_tensor(W[i])
     return full
+
+
+# Interpolated modified Kneser-Ney (Chen & Goodman 1998, as KenLM's lmplz estimates it), straight
+# from its formulas: dicts of counts keyed by tuples of tokens, looped over. A name is the tokens
+# <s>, its characters, </s>; '.' stands for <s> in a history and for </s> as the next token.
+
+BOS, EOS = "<s>", "</s>"
+FALLBACK = (0.5, 1.0, 1.5)  # lmplz's D1, D2, D3+ for a level whose own are undefined or out of range
+
+
+def kn_raw_counts(names, order):
+    """{n-gram: c(g)} of every m-gram g = s[t-m+1 .. t], m = 1..order, t >= 1, t-m+1 >= 0, over every
+    name's tokens s = [<s>, *name, </s>]."""
+    c = {}
+    for name in names:
+        s = [BOS, *name, EOS]
+        for t in range(1, len(s)):
+            for m in range(1, order + 1):
+                if t - m + 1 >= 0:
+                    g = tuple(s[t - m + 1 : t + 1])
+                    c[g] = c.get(g, 0) + 1
+    return c
+
+
+def kn_adjusted_counts(names, order):
+    """{n-gram: a(g)}: c(g) at the highest level and for an n-gram that starts with <s>; below, the
+    continuation count N1+(. g), the number of distinct tokens x such that x + g occurs."""
+    c = kn_raw_counts(names, order)
+    before = {}  # {g: the tokens x seen right before g}
+    for g in c:
+        if len(g) > 1:
+            before.setdefault(g[1:], set()).add(g[0])
+    return {g: n if len(g) == order or g[0] == BOS else len(before[g]) for g, n in c.items()}
+
+
+def kn_discounts(adjusted, m):
+    """((D1, D2, D3+), fallen_back) of level m from the counts of counts n1..n4 of its adjusted counts:
+    Chen & Goodman's eq. 26, or FALLBACK if n1, n2 or n3 is 0 or some D_i is outside [0, i]."""
+    n = {i: 0 for i in (1, 2, 3, 4)}
+    for g, a in adjusted.items():
+        if len(g) == m and a in n:
+            n[a] += 1
+    if n[1] == 0 or n[2] == 0 or n[3] == 0:
+        return FALLBACK, True
+    Y = n[1] / (n[1] + 2 * n[2])
+    D = (1 - 2 * Y * n[2] / n[1], 2 - 3 * Y * n[3] / n[2], 3 - 4 * Y * n[4] / n[3])
+    if not (0 <= D[0] <= 1 and 0 <= D[1] <= 2 and 0 <= D[2] <= 3):
+        return FALLBACK, True
+    return D, False
+
+
+def kneser_ney(names, order, itos):
+    """prob(history, next): the model's probability of next after history, a string (or a sequence)
+    of at most order - 1 characters, '.' for <s>, as p_{len(history) + 1}(next | history); a padded
+    context of reference.windows works as it is (its leading '.' back off to one <s>, as no n-gram
+    has two). next is a character of itos, '.' for </s>.
+
+        p_0(w) = 1 / V
+        p_m(w | h) = max(a(h w) - D(a(h w)), 0) / sum_w' a(h w') + gamma(h) * p_{m-1}(w | h[1:])
+        gamma(h) = sum over w' with a(h w') > 0 of D(a(h w')) / sum_w' a(h w')
+        p_m(w | h) = p_{m-1}(w | h[1:])   if no a(h w') > 0 (h unseen)
+    """
+    V = len(itos)
+    adjusted = kn_adjusted_counts(names, order)
+    D = {m: kn_discounts(adjusted, m)[0] for m in range(1, order + 1)}
+    total, discounted = {}, {}  # {h: sum_w' a(h w')}, {h: sum_w' D(a(h w'))}
+    for g, a in adjusted.items():
+        h = g[:-1]
+        total[h] = total.get(h, 0) + a
+        discounted[h] = discounted.get(h, 0) + D[len(g)][min(a, 3) - 1]
+
+    def p(h, w):  # p_m(w | h), m = len(h) + 1
+        m = len(h) + 1
+        lower = p(h[1:], w) if h else 1 / V  # p_{m-1}(w | h[1:]); p_0 below level 1
+        if total.get(h, 0) == 0:
+            return lower
+        a = adjusted.get((*h, w), 0)
+        mine = max(a - D[m][min(a, 3) - 1], 0) / total[h] if a else 0.0
+        return mine + discounted[h] / total[h] * lower
+
+    def prob(history, next_char):
+        assert len(history) <= order - 1 and next_char in itos
+        h = tuple(BOS if ch == "." else ch for ch in history)
+        return p(h, EOS if next_char == "." else next_char)
+
+    return prob
