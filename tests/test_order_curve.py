@@ -370,3 +370,13 @@ def test_plots_diff_labels_each_revisions_chosen_point(built):
     # the same curves in both revisions: drawn once, unlabelled; each revision's chosen point labelled
     assert ">HEAD: model.order = 2, add_alpha<" in svg and ">model.order = 3, kneser_ney<" in svg
     assert ">add_alpha (val lowest at order " in svg and ">HEAD: add_alpha" not in svg
+
+
+def test_with_no_val_the_plot_marks_the_chosen_point_on_train(built):
+    built.set_params(prepare={"val_frac": 0})
+    built.dvc("repro", "order_curve")
+    p = built.params()
+    rows, svg = render(built, "show")
+    assert {r["val_nll"] for r in rows} == {""} and len(rows) == 2 * 4
+    assert f">model.order = {p['model']['order']}, {p['smooth']['method']}<" in svg
+    assert ">add_alpha<" in svg and ">kneser_ney<" in svg  # no lowest val NLL to name
