@@ -43,6 +43,9 @@ SCHEMA = {
         "log10_min": (int, lambda x: -12 <= x <= 12, "an integer in [-12, 12]"),
         "log10_max": (int, lambda x: -12 <= x <= 12, "an integer in [-12, 12]"),
     },
+    "order_curve": {
+        "max_order": (int, lambda x: 1 <= x <= 10, "an integer in [1, 10]"),
+    },
     "sample": {
         "seed": (int, lambda x: 0 <= x < 2**64, "an integer in [0, 2**64)"),
         "num": (int, lambda x: 0 <= x <= 100_000, "an integer in [0, 100000]"),
