@@ -49,6 +49,15 @@ def ngrams_of(counts):
     return counts.contexts[i] * counts.N.shape[1] + j, counts.N[i, j]
 
 
+def last_tokens(ngrams, counts, V, m):
+    """(n-grams (G_m,) sorted, counts (G_m,) int64) of order m, from the padded n-grams (G,) of a
+    higher order and their counts (G,): the last m tokens of each, ids modulo V**m, equal ones
+    summed. The padding agrees: order m pads a name with m - 1 '.', the last of the higher's."""
+    grams, where = np.unique(ngrams % V**m, return_inverse=True)  # (G_m,), (G,)
+    summed = np.bincount(where, weights=counts, minlength=len(grams))  # float64: exact below 2**53
+    return grams, summed.astype(np.int64)
+
+
 def table(ngrams, counts, V):
     """Counts of n-grams (G,) numbered context * V + next, with how often each occurs (G,)."""
     contexts, rows = np.unique(ngrams // V, return_inverse=True)  # (C,), (G,)

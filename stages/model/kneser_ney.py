@@ -28,11 +28,7 @@ FALLBACK = (0.5, 1.0, 1.5)  # lmplz's --discount_fallback: D1, D2, D3+ where a l
 def level_counts(ngrams, counts, order, V):
     """[(n-grams (G_m,) sorted, adjusted counts (G_m,)) for m = 1..order] from train's padded
     n-grams (G,) of `order` (context * V + next, sorted) and their counts (G,)."""
-    # every level's n-grams with their counts in train: the last m tokens of the padded ones
-    raw = []
-    for m in range(1, order + 1):
-        grams, where = np.unique(ngrams % V**m, return_inverse=True)
-        raw.append((grams, np.bincount(where, weights=counts, minlength=len(grams)).astype(np.int64)))
+    raw = [counting.last_tokens(ngrams, counts, V, m) for m in range(1, order + 1)]  # every level's counts in train
     levels = [None] * order
     for m in range(order, 0, -1):
         grams, c = raw[m - 1]
