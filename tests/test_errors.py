@@ -152,6 +152,9 @@ BAD_VALUES = [
     ("smooth", "alpha", -1),
     ("smooth", "alpha", 1e-300),  # float32 would round (N + alpha) / total to 0
     ("smooth", "alpha", 1e13),
+    ("smooth", "method", "bogus"),
+    ("smooth", "method", "kneser-ney"),
+    ("smooth", "method", 1),
     ("model", "order", 0),
     ("model", "order", 2.5),
     ("model", "order", 11),
@@ -205,6 +208,7 @@ def test_a_missing_param_is_named(section, key):
 def test_the_defaults_are_valid_and_typed():
     assert params.check(DEFAULTS) == []
     assert params.check(with_param("smooth", "alpha", 0)) == []
+    assert params.check(with_param("smooth", "method", "kneser_ney")) == []
     assert params.check(with_param("train_nn", "lr", 1e9)) == []
     assert params.check(with_param("score", "names", [])) == []
 
@@ -221,7 +225,7 @@ def test_every_problem_is_reported_at_once(tmp_path):
         "smooth",
         "vocab.json",
         "in.csv",
-        "P.csv",
+        "model.arpa",
         smooth={"alpha": -1, "alhpa": 1},
         train_nn={"lr": "1e9"},
         sample=None,
@@ -234,7 +238,13 @@ def test_every_problem_is_reported_at_once(tmp_path):
         "train_nn.lr: expected a number in (0, 1e12], got the string '1e9' (YAML reads 1e9 as text; write 1.0e9)",
         "sample: missing section",
     )
-    assert not (tmp_path / "P.csv").exists()
+    assert not (tmp_path / "model.arpa").exists()
+
+
+def test_an_unknown_smoothing_method_is_named_before_any_work(tmp_path):
+    done = run_stage(tmp_path, "smooth", "vocab.json", "in.csv", "model.arpa", smooth={"method": "bogus"})
+    assert_clean_error(done, "params.yaml:", "smooth.method: expected add_alpha or kneser_ney, got 'bogus'")
+    assert not (tmp_path / "model.arpa").exists()
 
 
 @pytest.mark.parametrize(
@@ -243,7 +253,7 @@ def test_every_problem_is_reported_at_once(tmp_path):
 def test_params_file_that_is_not_a_mapping(tmp_path, text, message):
     (tmp_path / "params.yaml").write_text(text)
     done = subprocess.run(
-        [sys.executable, "-m", "stages.smooth", "vocab.json", "in.csv", "P.csv"],
+        [sys.executable, "-m", "stages.smooth", "vocab.json", "in.csv", "model.arpa"],
         cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
@@ -367,14 +377,23 @@ def test_the_score_command_before_dvc_repro_says_to_run_it(repo):
     assert done.stderr == "error: data/prepared/vocab.json: no such file; run dvc repro first\n"
 
 
+def uniform_arpa(itos):
+    """The lines of a bigram ARPA file of the uniform model over itos: every 2-gram listed at 1/V, a space
+    written <space>, <unk> and <s> at probability 0 (log10 -99)."""
+    logp = repr(math.log10(1 / len(itos)))
+    tokens = ["<space>" if ch == " " else ch for ch in itos[1:]]
+    unigrams = ["-99\t<unk>\t0", "-99\t<s>\t0", *(f"{logp}\t{w}\t0" for w in ["</s>", *tokens])]
+    bigrams = [f"{logp}\t{h} {w}" for h in ["<s>", *tokens] for w in ["</s>", *tokens]]
+    header = ["\\data\\", f"ngram 1={len(unigrams)}", f"ngram 2={len(bigrams)}", ""]
+    return [*header, "\\1-grams:", *unigrams, "", "\\2-grams:", *bigrams, "", "\\end\\"]
+
+
 def score_inputs(tmp_path, itos):
     """The score stage's inputs for a uniform model over itos, where dvc.yaml says they are."""
     (tmp_path / "dvc.yaml").write_text((ROOT / "dvc.yaml").read_text())
     (tmp_path / "data/prepared").mkdir(parents=True)
     (tmp_path / "data/prepared/vocab.json").write_text(json.dumps(itos))
-    # P: every context, every character lacking after it (the empty next), each 1/V
-    rows = [f"{c},,{1 / len(itos):.9g}" for c in itos]
-    (tmp_path / "data/P.csv").write_text("\n".join(["context,next,prob", *rows]) + "\n")
+    (tmp_path / "data/model.arpa").write_text("\n".join(uniform_arpa(itos)) + "\n", encoding="utf-8")
     (tmp_path / "data/nn").mkdir()
     np.save(tmp_path / "data/nn/W.npy", np.zeros((len(itos), len(itos)), dtype=np.float32))  # softmax: 1/V
     (tmp_path / "data/nn/contexts.txt").write_text("".join(c + "\n" for c in itos))
@@ -398,7 +417,7 @@ def test_the_score_command_scores_what_it_can_and_names_the_rest(tmp_path):
 def test_the_score_stage_leaves_out_names_the_corpus_cannot_spell(tmp_path):
     score_inputs(tmp_path, [".", "a", "b"])
     (tmp_path / "names.txt").write_text("Ab\nba\nbb\n")
-    options = {"vocab": "data/prepared/vocab.json", "P": "data/P.csv", "nn": "data/nn"}
+    options = {"vocab": "data/prepared/vocab.json", "model": "data/model.arpa", "nn": "data/nn"}
     options |= {"metrics": "s.json", "table": "s.csv"}
     args = [x for option, path in options.items() for x in (f"--{option}", path)]
     done = run_stage(
@@ -425,6 +444,117 @@ def test_the_score_stage_leaves_out_names_the_corpus_cannot_spell(tmp_path):
         )
         assert done.returncode == 0, done.stderr
         assert list(json.loads((tmp_path / "s.json").read_text())) == sorted(scored), first
+
+
+def model_inputs(tmp_path, itos):
+    """score_inputs, and counts of each split over itos for evaluate."""
+    score_inputs(tmp_path, itos)
+    (tmp_path / "data/counts").mkdir()
+    counts_csv(tmp_path / "data/counts/train.csv", [(".", "a", 2), ("a", "b", 1), ("a", ".", 1), ("b", ".", 1)])
+    for split in ("val", "test"):
+        counts_csv(tmp_path / f"data/counts/{split}.csv", [(".", "b", 1), ("b", ".", 1)])
+
+
+def read_model(tmp_path, reader, model_arpa):
+    """Run the score command on 'ab' with --model model_arpa, or evaluate on it (writing eval.json)."""
+    if reader == "score":
+        return run_stage(tmp_path, "score", "ab", "--model", model_arpa)
+    paths = ("data/prepared/vocab.json", "data/counts", model_arpa, "data/nn", "eval.json", "probs.csv")
+    return run_stage(tmp_path, "evaluate", *paths)
+
+
+def spoil(tmp_path, itos, line):
+    """bad.arpa: uniform_arpa with its 2-gram 'a b' replaced by line(its log10 p as bytes); the line's number."""
+    lines = [line.encode() for line in uniform_arpa(itos)]
+    logp = repr(math.log10(1 / len(itos))).encode()
+    at = lines.index(logp + b"\ta b")
+    lines[at] = line(logp)
+    (tmp_path / "bad.arpa").write_bytes(b"\n".join(lines) + b"\n")
+    return at + 1
+
+
+READERS = ["score", "evaluate"]
+
+
+def test_a_hand_written_arpa_file_is_read_as_the_model_it_states(tmp_path):
+    itos = [".", "a", "b"]
+    model_inputs(tmp_path, itos)
+    done = read_model(tmp_path, "score", "data/model.arpa")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout.decode().split("\n\n")[0].splitlines()  # the counts model's table: every bigram at 1/3
+    assert out == ["counts model", *(f"{b}: {1 / 3:.4f} {math.log(1 / 3):.4f}" for b in (".a", "ab", "b."))] + [
+        f"log_likelihood={3 * math.log(1 / 3):.4f}",
+        f"nll={-math.log(1 / 3):.4f}",
+    ]
+    done = read_model(tmp_path, "evaluate", "data/model.arpa")
+    assert done.returncode == 0, done.stderr
+    metrics = json.loads((tmp_path / "eval.json").read_text())
+    assert all(metrics["counts"][split]["nll"] == pytest.approx(math.log(3), rel=1e-7) for split in files.SPLITS)
+
+
+@pytest.mark.parametrize("reader", READERS)
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        (lambda p: p + b"\ta z", "token 'z' is not in the vocabulary"),
+        (lambda p: p + b"\tq b", "token 'q' is not in the vocabulary"),
+        (lambda p: p + b"\ta", "not a line of 2-grams"),  # a 1-gram among the 2-grams
+        (lambda p: p + b"\ta b c", "not a line of 2-grams"),
+        (lambda p: p + b"\ta b\t0\t0", "not a line of 2-grams"),
+        (lambda p: b"garbage", "not a line of 2-grams"),
+        (lambda p: b"one\ta b", "not a number"),
+        (lambda p: p + b"\ta b\tzero", "not a number"),  # the back-off weight
+    ],
+    ids=[
+        "unknown token",
+        "unknown history",
+        "too few tokens",
+        "too many tokens",
+        "four fields",
+        "garbage",
+        "probability",
+        "back-off weight",
+    ],
+)
+def test_a_bad_line_of_the_arpa_file_is_named(tmp_path, reader, line, message):
+    itos = [".", "a", "b"]
+    model_inputs(tmp_path, itos)
+    lineno = spoil(tmp_path, itos, line)
+    done = read_model(tmp_path, reader, "bad.arpa")
+    assert_clean_error(done, f"error: bad.arpa:{lineno}: {message}")
+    assert done.stdout == b""  # no table printed before the error
+    assert not (tmp_path / "eval.json").exists() and not (tmp_path / "probs.csv").exists()
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_a_missing_arpa_file_says_to_run_dvc_repro(tmp_path, reader):
+    model_inputs(tmp_path, [".", "a", "b"])
+    assert_clean_error(read_model(tmp_path, reader, "nope.arpa"), "error: nope.arpa: no such file; run dvc repro first")
+
+
+TRACEBACK = "arpa.read raises no InputError for it: the reader's traceback instead (reported, stages/ left alone)"
+
+
+@pytest.mark.parametrize("reader", READERS)
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(lambda p: b"400\ta b", id="log10 p too large for a float: OverflowError"),
+        pytest.param(lambda p: p + b"\ta \xff", id="not UTF-8: UnicodeDecodeError"),
+        pytest.param(None, id="an empty file: ValueError"),
+    ],
+)
+@pytest.mark.xfail(strict=True, reason=TRACEBACK)
+def test_an_arpa_file_arpa_read_cannot_read_is_named(tmp_path, reader, content):
+    """What a bad line gets, for a file arpa.read fails on with a traceback today: a number whose 10**x
+    overflows, bytes that are not UTF-8, an empty file (no sections)."""
+    itos = [".", "a", "b"]
+    model_inputs(tmp_path, itos)
+    if content is None:
+        (tmp_path / "bad.arpa").write_bytes(b"")
+    else:
+        spoil(tmp_path, itos, content)
+    assert_clean_error(read_model(tmp_path, reader, "bad.arpa"), "error: bad.arpa")
 
 
 def test_any_alphabet_long_names_and_a_single_name_run_end_to_end(tmp_path):

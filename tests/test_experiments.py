@@ -28,7 +28,7 @@ def test_an_experiment_shows_its_params_and_metrics(tmp_path):
     assert head["data"]["params"]["params.yaml"]["data"] == committed
     ((exp,),) = [e["revs"] for e in head["experiments"]]
     assert exp["name"] == "my-exp"
-    assert exp["data"]["params"]["params.yaml"]["data"]["smooth"] == {"alpha": alpha}
+    assert exp["data"]["params"]["params.yaml"]["data"]["smooth"] == {**committed["smooth"], "alpha": alpha}
     assert exp["data"]["params"]["params.yaml"]["data"]["train_nn"]["reg"] == reg
     metrics = exp["data"]["metrics"]["metrics/eval.json"]["data"]
     assert metrics == json.loads(repo.read("metrics/eval.json"))  # the experiment is applied to the workspace
@@ -64,12 +64,13 @@ def test_outputs_travel_through_a_remote(tmp_path):
     shutil.rmtree(repo.path / ".dvc/cache")
     for out in ("data/prepared", "data/counts", "data/nn", "data/samples"):
         shutil.rmtree(repo.path / out)
-    (repo.path / "data/P.csv").unlink()
+    (repo.path / "data/model.arpa").unlink()
     assert "deleted" in repo.dvc("status").stdout
 
     repo.dvc("pull")
     assert "Data and pipelines are up to date" in repo.dvc("status").stdout
     assert repo.read("data/prepared/train.txt")
+    assert repo.read("data/model.arpa").startswith("\\data\\\n")
     assert (repo.path / "data/nn/W.npy").read_bytes().startswith(b"\x93NUMPY")
 
 

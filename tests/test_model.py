@@ -185,11 +185,11 @@ def test_smooth_by_hand_and_an_unseen_context_is_uniform():
 def test_every_alpha_params_accepts_gives_positive_finite_probabilities():
     N = np.array([[0, 10**9, 3], [1, 0, 0], [0, 0, 0]])
     for alpha in (1e-12, 1, 1e12):  # params.yaml's bounds
-        assert params.check({**DEFAULTS, "smooth": {"alpha": alpha}}) == []
+        assert params.check({**DEFAULTS, "smooth": {**DEFAULTS["smooth"], "alpha": alpha}}) == []
         P = counting.smooth(N, alpha)
         assert np.isfinite(P).all() and P.all() and np.allclose(P.sum(1, dtype=np.float64), 1, atol=1e-6)
     for alpha in (1e-13, 1e13):
-        assert params.check({**DEFAULTS, "smooth": {"alpha": alpha}}) == [
+        assert params.check({**DEFAULTS, "smooth": {**DEFAULTS["smooth"], "alpha": alpha}}) == [
             f"smooth.alpha: expected 0 or a number in [1e-12, 1e12], got {alpha}"
         ]
 

@@ -9,7 +9,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stages.model import corpus, counting, evaluation, models, network, sampling
+from stages.model import backoff, corpus, counting, evaluation, network, sampling
 from tests import reference
 
 WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia", "ella", "ema", "liv"]
@@ -20,6 +20,13 @@ ORDERS = [1, 2, 3, 4]
 def table(words, itos, order):
     """(contexts (C,), N (C, V)) as the count stage builds them: a row for each context the words have."""
     return tuple(counting.count(*corpus.contexts(words, itos, order), len(itos)))
+
+
+def possible(itos, order):
+    """(T,) every context a name can have, sorted: its padding ('.' 0 to order - 1 times), then characters
+    that are not '.'. The others ('a.b') never occur: the counts model backs off there as it does after '.'."""
+    every = np.arange(len(itos) ** (order - 1))
+    return every[["." not in label.lstrip(".") for label in corpus.context_labels(every, itos, order)]]
 
 
 def reference_counts(words, itos, order):
@@ -63,12 +70,13 @@ def test_p_and_nll_are_the_lecture_model_at_every_order(order):
     P = counting.smooth(N_train, alpha=1)
     full = reference.probabilities(torch.as_tensor(reference_counts(WORDS, itos, order)), 1)
     assert np.array_equal(P, full[contexts].numpy())
-    rows = models.ContextRows(P, contexts)
-    unseen = np.setdiff1d(np.arange(len(itos) ** (order - 1)), contexts)
+    rows = backoff.from_rows(P, contexts, order)  # the counts model as the smooth stage writes it (add_alpha)
+    unseen = np.setdiff1d(possible(itos, order), contexts)
     every = rows[np.arange(len(itos) ** (order - 1))]
+    assert every.dtype == np.float32 and (len(unseen) > 0) == (order > 1)  # held-out characters: unseen contexts
     assert np.array_equal(every[contexts], full[contexts].numpy())  # P's own float32 rows
-    assert np.all(every[unseen] == 1 / len(itos))  # unseen rows: uniform, 1/V exactly (float64)
-    assert np.allclose(every[unseen], full[unseen].numpy())  # the lecture's smoothed zero rows, in float32
+    assert np.all(every[unseen] == np.float32(1 / len(itos)))  # unseen rows: uniform, float32(1/V) as P's own
+    assert np.array_equal(every[unseen], full[unseen].numpy())  # the lecture's smoothed zero rows (alpha 1)
     xs, _ = reference.ngrams(HELD_OUT, itos, order)
     assert rest == sum(x not in set(contexts.tolist()) for x in xs.tolist())
     assert N_val.sum() + rest == len(xs)
@@ -138,8 +146,10 @@ def test_sampling_at_order_3_draws_what_torch_multinomial_draws():
 def test_the_counts_model_samples_unseen_contexts_from_the_uniform_row():
     itos = corpus.build_vocab(WORDS)
     contexts, N = table(WORDS, itos, 3)
-    rows = models.ContextRows(counting.smooth(N, alpha=1), contexts)
+    rows = backoff.from_rows(counting.smooth(N, alpha=1), contexts, 3)
     full = reference.probabilities(torch.as_tensor(reference_counts(WORDS, itos, 3)), 1)
+    every = possible(itos, 3)
+    assert np.array_equal(rows[every], full[every].numpy())  # unseen rows float32(1/V), as the loop's
     assert sampling.sample(rows, itos, 20, 30, 7, order=3) == sampling.sample(full.numpy(), itos, 20, 30, 7, order=3)
 
 

@@ -18,9 +18,11 @@ import pytest
 import torch
 import yaml
 
+from stages import arpa
 from stages.model import counting, evaluation
 from tests import reference
 from tests.conftest import ROOT, Repo
+from tests.test_sparse import arpa_prob, plain_arpa
 
 PIPELINE = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
 STAGES = list(PIPELINE)
@@ -73,7 +75,7 @@ def ran(repro):
 
 def long_table(repo, name):
     """A long table (context, next, value) read back with pandas, as the README says: contexts and
-    characters as strings ('' the empty context of order 1, or P's row of the characters train lacks)."""
+    characters as strings ('' the empty context of order 1)."""
     return pd.read_csv(repo.path / name, keep_default_na=False, dtype={"context": str, "next": str})
 
 
@@ -100,6 +102,22 @@ def counted(repo, split):
 def train_contexts(repo):
     """The contexts train has, sorted: the rows of P and of W."""
     return reference.seen_contexts(words(repo, "train"), vocab(repo), order(repo))
+
+
+def counts_model(repo):
+    """The counts model's probabilities after every context, (V**(order - 1), V) float32: the lecture's P
+    (N + alpha, normalised) after a context train has, uniform after any other, float32(1/V)."""
+    N = counted(repo, "train")
+    P = reference.probabilities(N, repo.p["smooth"]["alpha"])
+    P[N.sum(1) == 0] = 1 / P.shape[1]
+    return P
+
+
+def possible_contexts(repo):
+    """The rows of every context a name can have: its padding ('.' 0 to order - 1 times), then other characters."""
+    stoi = {ch: i for i, ch in enumerate(vocab(repo))}
+    labels = reference.contexts(vocab(repo), order(repo))
+    return [reference.row(c, stoi) for c in labels if "." not in c.lstrip(".")]
 
 
 def network(repo):
@@ -213,24 +231,28 @@ def test_count_tables_equal_the_lecture_loop(built):
         assert all(N[reference.row(c, stoi), stoi[ch]] == n for c, ch, n in rows)
 
 
-def test_smooth_equals_the_lecture_probabilities(built):
-    """P.csv: for each context of train, the probability of each character train has after it, then one
-    row (next empty) with the probability of every character it lacks; all of them the lecture's P."""
+def test_smooth_writes_the_lecture_probabilities_as_an_arpa_file(built):
+    """data/model.arpa, read as evaluate, sample and score read it (arpa.read) and as KenLM reads it (a plain
+    loop over its n-grams, ARPA's back-off rule): after each context of train the lecture's P to the last
+    bit, after any other context a name can have every character at float32(1/V)."""
     itos, k = vocab(built), order(built)
     stoi = {ch: i for i, ch in enumerate(itos)}
-    P = reference.probabilities(counted(built, "train"), built.p["smooth"]["alpha"])  # (V**(k - 1), V) float32
-    b = reference.ngram_counts(words(built, "train"), k)
-    expected = []
+    assert built.p["smooth"]["method"] == "add_alpha"  # the lecture's loops below are add-alpha's
+    P = counts_model(built)  # (V**(k - 1), V) float32
+    seen = [reference.row(context, stoi) for context in train_contexts(built)]
+    possible = possible_contexts(built)
+    assert set(seen) <= set(possible)
+    model = arpa.read(str(built.path / "data/model.arpa"), itos)
+    assert model.order == k
+    rows = model[np.array(possible)]
+    assert rows.dtype == np.float32 and np.array_equal(rows, P[possible].numpy())  # float32 to the last bit
+    assert np.all(rows[~np.isin(possible, seen)] == np.float32(1 / len(itos)))
+    assert np.allclose(rows.sum(1, dtype=np.float64), 1, rtol=0, atol=1e-6)
+    n, grams = plain_arpa(built.read("data/model.arpa"))
+    assert n == k
     for context in train_contexts(built):
-        r = reference.row(context, stoi)
-        expected += [(context, ch, P[r, stoi[ch]].item()) for ch in itos if (context, ch) in b]
-        lacking = {P[r, stoi[ch]].item() for ch in itos if (context, ch) not in b}
-        assert len(lacking) <= 1  # add-alpha gives every character train lacks there the same probability
-        expected += [(context, "", p) for p in lacking]
-    table = long_table(built, "data/P.csv")
-    assert list(table.columns) == ["context", "next", "prob"]
-    got = [(c, ch, np.float32(p).item()) for c, ch, p in table.itertuples(index=False, name=None)]
-    assert got == expected  # float32 to the last bit
+        plain = [np.float32(arpa_prob(grams, context, ch)) for ch in itos]
+        assert plain == P[reference.row(context, stoi)].tolist(), context
 
 
 def test_train_nn_matches_the_one_hot_network_and_logs_every_step(built):
@@ -306,11 +328,11 @@ def test_sample_draws_the_lecture_names_from_every_model(built):
 
 def models_of(built):
     """Every model's probabilities after every context, (V**(order - 1), V): the counts model by the lecture's
-    loops from train's names and smooth.alpha, the network as softmax(W) of the pipeline's W, a context W
-    has no row for (train never has it) uniform."""
+    loops from train's names and smooth.alpha (counts_model), the network as softmax(W) of the pipeline's W,
+    a context W has no row for (train never has it) uniform."""
     labels, W = network(built)
     W = reference.full_rows(labels, torch.as_tensor(W, dtype=torch.float64), vocab(built), order(built))
-    P = reference.probabilities(counted(built, "train"), built.p["smooth"]["alpha"])
+    P = counts_model(built)
     return {"counts": P, "nn": torch.softmax(W, 1), "uniform": torch.full(P.shape, 1 / P.shape[1])}
 
 
