@@ -18,6 +18,7 @@ from stages.model import backoff, counting
 
 SPACE = "<space>"
 LOG_ZERO = -99.0  # log10 of probability 0, as SRILM writes it
+MAX_LOG10 = 300  # a larger back-off weight would overflow a float
 
 
 def token(ch):
@@ -150,6 +151,10 @@ def _parse(line, m, index, V, level, where):
         raise files.InputError(f"{where}: token {e.args[0]!r} is not in this corpus's vocabulary") from None
     except ValueError:
         raise files.InputError(f"{where}: not a number: {line!r}") from None
+    if not logp <= 0:  # NaN fails it too
+        raise files.InputError(f"{where}: log10 probability {fields[0]} is not a number <= 0")
+    if logbo is not None and not logbo <= MAX_LOG10:
+        raise files.InputError(f"{where}: log10 back-off weight {fields[2]} is not a number <= {MAX_LOG10}")
     ngrams, probs, histories, bos = level
     if words != ["<s>"]:  # <s> is never predicted: its line holds only its weight as a history
         ngrams.append(g)
