@@ -26,6 +26,14 @@ from tests.test_sparse import arpa_prob, plain_arpa
 
 PIPELINE = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
 STAGES = list(PIPELINE)
+# the order curve's title, as dvc.yaml writes it
+(ORDERS_TITLE,) = [
+    title
+    for plot in yaml.safe_load((ROOT / "dvc.yaml").read_text())["plots"]
+    if isinstance(plot, dict)
+    for title, spec in plot.items()
+    if spec.get("template") == "orders"
+]
 SPLITS = ("train", "val", "test")
 # A user's edit of every section: another split, another order, less smoothing, a shorter and
 # stronger-regularised training, fewer and shorter names, other names to score (changed()).
@@ -428,6 +436,7 @@ def test_plots_show_every_plot_with_data_and_every_spec_renders(built):
         "Smoothing and regularisation do the same job — NLL against smooth.alpha and train_nn.reg": sum(
             len(pd.read_csv(built.path / f"plots/{curve}.csv")) for curve in ("alpha", "reg")
         ),
+        ORDERS_TITLE: len(pd.read_csv(built.path / "plots/orders.csv")),
     }
     svgs = {}
     for title, (plot,) in data.items():
@@ -455,6 +464,9 @@ def test_plots_show_every_plot_with_data_and_every_spec_renders(built):
     for key in ("smooth.alpha", "train_nn.reg"):  # side by side, each panel named and its chosen value labelled
         section, name = key.split(".")
         assert f">{key}<" in tuning and f">{key} = {built.p[section][name]:g}<" in tuning, key
+    curve = svgs[ORDERS_TITLE]  # both methods and both splits, the chosen order and method labelled
+    chosen = f"model.order = {built.p['model']['order']}, {built.p['smooth']['method']}"
+    assert all(f">{x}" in curve for x in ("add_alpha", "kneser_ney", "train<", "val<", chosen + "<")), chosen
 
 
 def test_the_heatmap_png_is_sized_for_every_cell(built):
@@ -527,9 +539,12 @@ def test_changing_alpha_reruns_only_what_depends_on_it(repo):
     assert json.loads(diff) == {"params.yaml": {"smooth.alpha": {"old": old, "new": new, "diff": new - old}}}
 
     repro = repo.dvc("repro")
-    assert ran(repro) == ["smooth", "alpha_curve", "evaluate", "sample", "score"]
+    assert ran(repro) == ["smooth", "alpha_curve", "order_curve", "evaluate", "sample", "score"]
     after = json.loads(repo.read("metrics/eval.json"))
     assert after["nn"] == before["nn"]
+    if repo.params()["smooth"]["method"] != "add_alpha":  # alpha is add-alpha's: Kneser-Ney's model is the same
+        assert after["counts"] == before["counts"]
+        return
     # less smoothing fits train closer: never worse (at order 1, with ~27 contexts' worth of counts in one row,
     # alpha moves the train NLL by less than eval.json's 8 digits, so the two may be equal)
     a, b = after["counts"]["train"]["nll"], before["counts"]["train"]["nll"]

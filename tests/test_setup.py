@@ -10,7 +10,7 @@ from tests.conftest import ROOT
 
 def make(tmp_path, *args, requires_python=None):
     """`make` in a copy of the set-up files, with pyproject.toml's requires-python replaced if given."""
-    for name in ("Makefile", "pyproject.toml", "requirements.txt"):
+    for name in ("Makefile", "pyproject.toml", "requirements.txt", "requirements-test.txt"):
         shutil.copy(ROOT / name, tmp_path / name)
     if requires_python:
         pyproject = (tmp_path / "pyproject.toml").read_text()
@@ -37,8 +37,12 @@ def test_an_unsupported_python_gets_a_clear_error_and_no_venv(tmp_path):
 
 def test_torch_index_installs_the_pinned_torch_from_it_first(tmp_path):
     pin = re.search(r"^torch==\S+", (ROOT / "requirements.txt").read_text(), re.M).group()
-    plain = make(tmp_path, "-n", "test").stdout
+    done = make(tmp_path, "-n", "test")
+    assert done.returncode == 0, done.stderr
+    plain = done.stdout
     assert "--index-url" not in plain and "-r requirements.txt" in plain
+    assert "-r requirements-test.txt" in plain  # the tests' own requirements (KenLM), after the pipeline's
+    assert "-r requirements-test.txt" not in make(tmp_path, "-n", "repro").stdout  # not on make repro's path
     lines = make(tmp_path, "-n", "test", "TORCH_INDEX=https://example.org/whl/cpu").stdout.splitlines()
     (torch_line,) = [i for i, line in enumerate(lines) if "--index-url https://example.org/whl/cpu" in line]
     assert lines[torch_line].endswith(pin)
