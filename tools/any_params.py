@@ -60,6 +60,10 @@ SCENARIOS = {
         "model.order 3 (two characters of context) with smooth.alpha 0.3",
         lambda repo: {"model": {"order": 3}, "smooth": {"alpha": 0.3}},
     ),
+    "kneser4": (
+        "smooth.method kneser_ney (back-off) at model.order 4",
+        lambda repo: {"smooth": {"method": "kneser_ney"}, "model": {"order": 4}},
+    ),
     "cyrillic": (
         f"a corpus of 300 Cyrillic names of its own ({CYRILLIC_FILE}), val_frac 0.15, score.names it can spell",
         own_corpus,
