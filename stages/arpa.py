@@ -35,36 +35,31 @@ def lines(model, itos):
     ARPA lists every history as an n-gram one level down, and so every prefix of a listed
     n-gram; where the model lists none, the line has the probability the model gives.
     """
-    k = model.order
-    weights = [_weights(level) for level in model.levels[1:]] + [None]  # a line's weight as a history one level up
-    out = ["\\data\\"]
     sections = []
     for m, ids in enumerate(_written(model), start=1):
-        probs = [_log10(p) for p in _probs(model, m, ids).tolist()]
-        words = _words(ids, m, itos)
-        if m < k:
-            bos = [_log10(weights[m - 1].get(g, 1.0)) for g in ids.tolist()]
-            if m == 1:  # token 0 is </s> here, and history 0 of level 2 is <s>: only its weight
-                bos[0] = _log10(1.0)
-                probs, words, bos = (
-                    [_log10(0), _log10(0), *probs],
-                    ["<unk>", "<s>", *words],
-                    [_log10(1.0), _log10(weights[0].get(0, 1.0)), *bos],
-                )
-            body = [f"{p}\t{w}\t{b}" for p, w, b in zip(probs, words, bos, strict=True)]
-        else:
-            if m == 1:
-                probs, words = [_log10(0), *probs], ["<unk>", *words]
-            body = [f"{p}\t{w}" for p, w in zip(probs, words, strict=True)]
-        sections.append(body)
-    out += [f"ngram {m}={len(body)}" for m, body in enumerate(sections, start=1)] + [""]
+        probs, words = _probs(model, m, ids).tolist(), _words(ids, m, itos)
+        weights = _weights(model, m, ids)  # None at the highest level: nothing backs off to a longer history
+        if m == 1:  # never predicted, so probability 0: <unk>, and <s>, whose line holds history 0's weight
+            probs, words = [0.0, 0.0, *probs], ["<unk>", "<s>", *words]
+            weights = weights and [1.0, weights[0], 1.0, *weights[1:]]  # id 0 is </s> as a token, <s> as a history
+        columns = [map(_log10, probs), words] + ([map(_log10, weights)] if weights else [])
+        sections.append(["\t".join(fields) for fields in zip(*columns, strict=True)])
+    out = ["\\data\\", *(f"ngram {m}={len(body)}" for m, body in enumerate(sections, start=1)), ""]
     for m, body in enumerate(sections, start=1):
         out += [f"\\{m}-grams:", *body, ""]
     return out + ["\\end\\"]
 
 
-def _weights(level):
-    return dict(zip(level.histories.tolist(), level.backoffs.tolist(), strict=True))
+def _weights(model, m, ids):
+    """[the back-off weight of each m-gram ids (G,) as a history of level m + 1, 1 where it is
+    none], or None at the highest level."""
+    if m == model.order:
+        return None
+    above = model.levels[m]
+    at, found = counting.find(above.histories, ids)
+    weights = np.ones(len(ids))
+    weights[found] = above.backoffs[at[found]]
+    return weights.tolist()
 
 
 def _written(model):
