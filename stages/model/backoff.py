@@ -15,7 +15,7 @@ interpolated ones and the back-off weights the interpolation weights (kneser_ney
 
 '.' as the first token of a history is the start of a name (ARPA's <s>), and is written once:
 the pipeline pads a name with k - 1 '.', so the padded context '..e' (order 4) is the history
-'.e' of level 3, '<s> e' in ARPA. Each padded context has its own level, `levels(contexts)`:
+'.e' of level 3, '<s> e' in ARPA. Each padded context has its own level (level_of):
 the history without padding keeps all k - 1 characters (level k); one with padding keeps one
 '.' and what follows it.
 """
