@@ -14,7 +14,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stages import arpa, files
@@ -259,11 +259,11 @@ def test_some_discounts_are_defined_on_the_small_corpora():
 
 @pytest.fixture(scope="module")
 def default_split():
-    """(train, val, itos): the default corpus split as makemore splits it (prepare, default params)."""
+    """(train, val, itos, test): the default corpus split as makemore splits it (prepare, default params)."""
     names = files.read_names(str(ROOT / "data/names.txt"), lowercase=True)
     split = corpus.split_of(len(names), 0.1, 0.1, seed=42).tolist()
-    train, val = ([name for name, s in zip(names, split, strict=True) if s == k] for k in (0, 1))
-    return train, val, corpus.build_vocab(names)
+    train, val, test = ([name for name, s in zip(names, split, strict=True) if s == k] for k in (0, 1, 2))
+    return train, val, corpus.build_vocab(names), test
 
 
 # val NLL of kneser_ney on the default corpus, orders 2..6 (lmplz's: 2.4538, 2.2302, 2.0758, 2.0154, 2.0114)
@@ -272,7 +272,7 @@ DEFAULT_VAL_NLL = {2: 2.4538, 3: 2.2302, 4: 2.0758, 5: 2.0154, 6: 2.0113}
 
 @pytest.mark.parametrize("order", sorted(DEFAULT_VAL_NLL))
 def test_the_fast_model_is_the_reference_on_the_default_corpus(default_split, order):
-    train, val, itos = default_split
+    train, val, itos, test = default_split
     assert len(itos) == 27
     # every val context's distribution, and some made up; the adjusted counts and discounts too
     fallen_back = check_against_reference(
@@ -288,6 +288,10 @@ def test_the_fast_model_is_the_reference_on_the_default_corpus(default_split, or
     nll = math.fsum(want) / len(want)
     assert round(nll, 4) == DEFAULT_VAL_NLL[order]
     assert math.isclose(math.fsum(got.tolist()) / len(got), nll, rel_tol=1e-12)
+    # every context of train, val and test: a distribution (the reference's loops would take minutes here)
+    every = np.unique(np.concatenate([contexts_of(split, itos, order) for split in (train, val, test)]))
+    rows = rows64(model, every)
+    assert rows.min() > 0 and np.abs(rows.sum(1) - 1).max() <= 1e-12
 
 
 # hypothesis: names over a small alphabet, perhaps with a space inside
@@ -305,7 +309,6 @@ def corpora(draw):
 @given(corpora(), st.integers(min_value=1, max_value=5), st.data())
 def test_the_fast_model_is_the_reference_on_any_corpus(splits, order, data):
     train_names, held_out = splits
-    assume(max(map(len, train_names)) >= order - 2)  # a name reaches the highest level: see the test below
     itos = vocab_of(train_names, held_out)
     V = len(itos)
     drawn = data.draw(st.lists(st.integers(0, V ** (order - 1) - 1), max_size=12), label="made-up contexts")
@@ -377,7 +380,7 @@ KENLM_ORDERS = [2, 3, 4, 5, 6]  # KenLM refuses unigram models: "assumes at leas
 @pytest.mark.parametrize("spaces", [False, True], ids=["default", "with-spaces"])
 def test_kenlm_scores_every_val_name_as_the_pipeline_does(tmp_path, default_split, spaces, method, order):
     kenlm = pytest.importorskip("kenlm", reason=KENLM_MISSING)
-    train, val, itos = default_split
+    train, val, itos, _ = default_split
     if spaces:  # names with a space inside, written <space> in the file and in KenLM's sentences
         train, val, itos = train + SPACES, val + SPACES_HELD_OUT, corpus.build_vocab([*itos[1:], " "])
     model = MODELS[method](train, itos, order)
