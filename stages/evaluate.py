@@ -18,7 +18,7 @@ def main(vocab_json, counts_dir, model_arpa, nn_dir, eval_json, probs_csv):
     itos = files.read_json(vocab_json)
     counts = {split: files.read_counts(os.path.join(counts_dir, f"{split}.csv"), itos) for split in files.SPLITS}
     counts_model = arpa.read(model_arpa, itos)
-    every = models.rows(counts_model, files.read_W(nn_dir, itos))
+    every = models.rows(counts_model, files.read_W(nn_dir, itos, counts_model.order))
 
     # each model's rows for each split's contexts (C_split, V): a context train lacks gets the uniform row
     metrics = {

@@ -239,8 +239,15 @@ def write_W(out_dir, W, labels):
     write_lines(os.path.join(out_dir, "contexts.txt"), labels)
 
 
-def read_W(out_dir, itos):
-    """(W (C, V) float32, its contexts (C,) int64) as write_W wrote them."""
+def read_W(out_dir, itos, order):
+    """(W (C, V) float32, its contexts (C,) int64) as write_W wrote them; an InputError if its
+    contexts are not order - 1 characters, as the counts model's (another run's files)."""
     W = np.load(os.path.join(out_dir, "W.npy"), allow_pickle=False)
-    labels = read_lines(os.path.join(out_dir, "contexts.txt"))
+    path = os.path.join(out_dir, "contexts.txt")
+    labels = read_lines(path)
+    if labels and len(labels[0]) != order - 1:
+        raise InputError(
+            f"{path}: contexts of {len(labels[0])} characters, a network of order {len(labels[0]) + 1}, "
+            f"but the counts model is of order {order}; run dvc repro"
+        )
     return W, corpus.context_ids(labels, itos)

@@ -27,7 +27,7 @@ def main(vocab_json, train_txt, model_arpa, nn_dir, samples_dir, samples_json):
         name: sampling.sample(
             Float32(rows), itos, num=cfg["num"], max_len=cfg["max_len"], seed=cfg["seed"], order=counts_model.order
         )
-        for name, rows in models.rows(counts_model, files.read_W(nn_dir, itos)).items()
+        for name, rows in models.rows(counts_model, files.read_W(nn_dir, itos, counts_model.order)).items()
     }
 
     for name, names in samples.items():

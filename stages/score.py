@@ -90,7 +90,7 @@ def load(vocab_json, model_arpa, nn_dir):
             raise files.InputError(f"{path}: no such file; run dvc repro first") from None
     itos = files.read_json(vocab_json)
     counts = arpa.read(model_arpa, itos)
-    return itos, models.rows(counts, files.read_W(nn_dir, itos)), counts.order
+    return itos, models.rows(counts, files.read_W(nn_dir, itos, counts.order)), counts.order
 
 
 def report(refused, where):

@@ -579,3 +579,20 @@ def test_any_alphabet_long_names_and_a_single_name_run_end_to_end(tmp_path):
     assert metrics["counts"]["val"] == {"nll": None, "ppl": None, "bigrams": 0, "zero_prob": 0}
     num = yaml.safe_load(repo.read("params.yaml"))["sample"]["num"]
     assert len(repo.read("data/samples/counts.txt").splitlines()) == num
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_an_arpa_file_of_another_order_than_the_network_is_named(tmp_path, reader):
+    """A counts model of order 1 beside the bigram network of another run: the network's contexts are named."""
+    itos = [".", "a", "b"]
+    model_inputs(tmp_path, itos)
+    logp = repr(math.log10(1 / len(itos)))
+    unigrams = ["-99\t<unk>", "-99\t<s>", *(f"{logp}\t{w}" for w in ["</s>", "a", "b"])]
+    (tmp_path / "order1.arpa").write_text(
+        "\n".join(["\\data\\", "ngram 1=5", "", "\\1-grams:", *unigrams, "", "\\end\\"])
+    )
+    done = read_model(tmp_path, reader, "order1.arpa")
+    assert_clean_error(
+        done, "contexts.txt: contexts of 1 characters, a network of order 2", "counts model is of order 1"
+    )
+    assert not (tmp_path / "eval.json").exists()

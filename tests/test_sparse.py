@@ -501,11 +501,13 @@ def test_w_npy_is_read_without_pickle(tmp_path):
     W = np.arange(6, dtype=np.float32).reshape(2, 3)
     files.write_W(str(tmp_path), W, [".", "a"])
     assert np.array_equal(np.load(tmp_path / "W.npy", allow_pickle=False), W)
-    back, contexts = files.read_W(str(tmp_path), itos)
+    back, contexts = files.read_W(str(tmp_path), itos, order=2)
     assert back.dtype == np.float32 and np.array_equal(back, W) and contexts.tolist() == [0, 1]
+    with pytest.raises(files.InputError, match="contexts of 1 characters, a network of order 2, but the counts model"):
+        files.read_W(str(tmp_path), itos, order=3)  # another run's files
     np.save(tmp_path / "W.npy", np.array([{"not": "numbers"}], dtype=object), allow_pickle=True)  # a pickle inside
     with pytest.raises(ValueError, match="allow_pickle=False"):
-        files.read_W(str(tmp_path), itos)
+        files.read_W(str(tmp_path), itos, order=2)
 
 
 # ---------------------------------------------------------------------------------------------------
