@@ -288,7 +288,7 @@ def test_alpha_zero_with_an_unseen_held_out_bigram_reports_inf(tmp_path):
     repo.set_params(  # 20 names for train, 3 for val and test, the bigram model
         prepare={"names_file": "data/names.txt", "val_frac": 0.1, "test_frac": 0.1},
         model={"order": 2},
-        smooth={"alpha": 0},
+        smooth={"method": "add_alpha", "alpha": 0},
         score={"names": []},
     )
     repro = repo.dvc("repro")

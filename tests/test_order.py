@@ -181,7 +181,7 @@ def test_the_pipeline_at_order_3(tmp_path):
     from tests.conftest import Repo
 
     repo = Repo(tmp_path / "project")
-    repo.set_params(model={"order": 3})
+    repo.set_params(model={"order": 3}, smooth={"method": "add_alpha"})  # the lecture's smoothing, at order 3
     repo.dvc("repro")
     p = repo.params()
     itos = json.loads(repo.read("data/prepared/vocab.json"))

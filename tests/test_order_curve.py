@@ -298,12 +298,18 @@ PLOTS = [
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """A copy of the project on the first 1500 names of the default corpus, max_order 4, after
-    `dvc repro order_curve evaluate` (evaluate: the chosen model's own val NLL)."""
+    """A copy of the project on the first 1500 names of the default corpus, max_order 4, the bigram
+    add-alpha model chosen (whatever params.yaml chooses), after `dvc repro order_curve evaluate`
+    (evaluate: the chosen model's own val NLL)."""
     repo = Repo(tmp_path_factory.mktemp("orders") / "project")
     names = (ROOT / "data/names.txt").read_text(encoding="utf-8").splitlines()[:1500]
     repo.write(SMALL_FILE, "\n".join(names) + "\n")
-    repo.set_params(prepare={"names_file": SMALL_FILE}, order_curve={"max_order": 4})
+    repo.set_params(
+        prepare={"names_file": SMALL_FILE},
+        order_curve={"max_order": 4},
+        model={"order": 2},
+        smooth={"method": "add_alpha"},
+    )
     repo.repro = repo.dvc("repro", "order_curve", "evaluate")
     return repo
 
