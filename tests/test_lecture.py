@@ -129,7 +129,7 @@ def test_the_pipeline_gives_the_lecture_results(lecture, tmp_path):
     repo.set_params(  # the lecture's settings, whatever params.yaml says today
         prepare={"names_file": "data/names.txt", "val_frac": 0.0, "test_frac": 0.0, "lowercase": True},
         model={"order": 2},
-        smooth={"alpha": 1},
+        smooth={"method": "add_alpha", "alpha": 1},
         train_nn={"seed": SEED, "steps": 100, "lr": 50, "reg": 0.01},
         sample={"seed": SEED, "num": 20, "max_len": 100},
         score={"names": ["emma", "olivia", "ava", "andrejq"]},

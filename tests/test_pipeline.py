@@ -1,4 +1,5 @@
-"""`dvc repro` end to end in a copy of the project, every output checked against the lecture's loops.
+"""`dvc repro` end to end in a copy of the project, every output checked against the lecture's loops
+(and the counts model, under smooth.method kneser_ney, against the plain Kneser-Ney of tests/reference.py).
 
 Each test runs twice: on the committed params, and as a user who changed every section of
 params.yaml, reran and committed, seen from a fresh clone of that commit. So every check
@@ -113,12 +114,31 @@ def train_contexts(repo):
 
 
 def counts_model(repo):
-    """The counts model's probabilities after every context, (V**(order - 1), V) float32: the lecture's P
-    (N + alpha, normalised) after a context train has, uniform after any other, float32(1/V)."""
+    """The counts model's probabilities after every context, (V**(order - 1), V) float32, of the method
+    smooth.method names. add_alpha: the lecture's P (N + alpha, normalised) after a context train has,
+    uniform after any other, float32(1/V). kneser_ney: reference.kneser_ney of train's names after every
+    padded context (kneser_ney_rows)."""
+    method = repo.p["smooth"]["method"]
+    if method == "kneser_ney":
+        return kneser_ney_rows(repo).clone()
+    assert method == "add_alpha", method
     N = counted(repo, "train")
     P = reference.probabilities(N, repo.p["smooth"]["alpha"])
     P[N.sum(1) == 0] = 1 / P.shape[1]
     return P
+
+
+def kneser_ney_rows(repo):
+    """The plain loops of reference.kneser_ney over train's names, order model.order, after every context of
+    reference.contexts, (V**(order - 1), V): each float64 probability rounded to float32, computed once per
+    build (at order 4, V = 27, about 3 s). A context no name can have ('.' after another character) is
+    read as the reference reads any history: it never occurs, so it backs off."""
+    if "kneser_ney" not in repo.__dict__:
+        itos, k = vocab(repo), order(repo)
+        prob = reference.kneser_ney(words(repo, "train"), k, itos)
+        rows = [[prob(context, ch) for ch in itos] for context in reference.contexts(itos, k)]
+        repo.kneser_ney = torch.tensor(rows, dtype=torch.float64).float()
+    return repo.kneser_ney
 
 
 def possible_contexts(repo):
@@ -241,12 +261,13 @@ def test_count_tables_equal_the_lecture_loop(built):
 
 def test_smooth_writes_the_lecture_probabilities_as_an_arpa_file(built):
     """data/model.arpa, read as evaluate, sample and score read it (arpa.read) and as KenLM reads it (a plain
-    loop over its n-grams, ARPA's back-off rule): after each context of train the lecture's P to the last
-    bit, after any other context a name can have every character at float32(1/V)."""
+    loop over its n-grams, ARPA's back-off rule): after every context a name can have, the counts model of
+    smooth.method to the last bit of float32. add_alpha: the lecture's P after each context of train, every
+    character at float32(1/V) after any other; kneser_ney: the plain reference's, backing off after a
+    context train lacks."""
     itos, k = vocab(built), order(built)
     stoi = {ch: i for i, ch in enumerate(itos)}
-    assert built.p["smooth"]["method"] == "add_alpha"  # the lecture's loops below are add-alpha's
-    P = counts_model(built)  # (V**(k - 1), V) float32
+    P = counts_model(built)  # (V**(k - 1), V) float32: the lecture's loops, or the plain Kneser-Ney
     seen = [reference.row(context, stoi) for context in train_contexts(built)]
     possible = possible_contexts(built)
     assert set(seen) <= set(possible)
@@ -254,11 +275,13 @@ def test_smooth_writes_the_lecture_probabilities_as_an_arpa_file(built):
     assert model.order == k
     rows = model[np.array(possible)]
     assert rows.dtype == np.float32 and np.array_equal(rows, P[possible].numpy())  # float32 to the last bit
-    assert np.all(rows[~np.isin(possible, seen)] == np.float32(1 / len(itos)))
+    if built.p["smooth"]["method"] == "add_alpha":  # Kneser-Ney backs off to the shorter contexts instead
+        assert np.all(rows[~np.isin(possible, seen)] == np.float32(1 / len(itos)))
     assert np.allclose(rows.sum(1, dtype=np.float64), 1, rtol=0, atol=1e-6)
     n, grams = plain_arpa(built.read("data/model.arpa"))
     assert n == k
-    for context in train_contexts(built):
+    labels = reference.contexts(itos, k)
+    for context in (labels[r] for r in possible):  # train's contexts and every other, by ARPA's back-off rule
         plain = [np.float32(arpa_prob(grams, context, ch)) for ch in itos]
         assert plain == P[reference.row(context, stoi)].tolist(), context
 
@@ -336,8 +359,8 @@ def test_sample_draws_the_lecture_names_from_every_model(built):
 
 def models_of(built):
     """Every model's probabilities after every context, (V**(order - 1), V): the counts model by the lecture's
-    loops from train's names and smooth.alpha (counts_model), the network as softmax(W) of the pipeline's W,
-    a context W has no row for (train never has it) uniform."""
+    loops from train's names and smooth.alpha, or by the plain Kneser-Ney, as smooth.method says (counts_model),
+    the network as softmax(W) of the pipeline's W, a context W has no row for (train never has it) uniform."""
     labels, W = network(built)
     W = reference.full_rows(labels, torch.as_tensor(W, dtype=torch.float64), vocab(built), order(built))
     P = counts_model(built)
@@ -480,22 +503,37 @@ def test_the_heatmap_png_is_sized_for_every_cell(built):
 
 def test_curves_cover_their_grid_and_mark_the_params_values(built):
     alpha, reg = built.p["smooth"]["alpha"], built.p["train_nn"]["reg"]
+    k, method = built.p["model"]["order"], built.p["smooth"]["method"]
     metrics = json.loads(built.read("metrics/eval.json"))
     grids = {
         name: (built.p[f"{name}_curve"]["log10_min"], built.p[f"{name}_curve"]["log10_max"])
         for name in ("alpha", "reg")
     }
+    # the alpha curve is add-alpha's: its chosen point is the counts model's only when smooth.method is add_alpha
+    counts_nll = metrics["counts"]["val"]["nll"] if method == "add_alpha" else None
     for name, chosen, grid, nll in [
-        ("alpha", alpha, evaluation.log_grid(*grids["alpha"], alpha), metrics["counts"]["val"]["nll"]),
+        ("alpha", alpha, evaluation.log_grid(*grids["alpha"], alpha), counts_nll),
         ("reg", reg, evaluation.log_grid(*grids["reg"], reg), metrics["nn"]["val"]["nll"]),
     ]:
         curve = pd.read_csv(built.path / f"plots/{name}.csv")
         assert list(curve[name]) == pytest.approx(grid, rel=1e-5)
         assert list(curve[name][curve.chosen == 1]) == pytest.approx([chosen])
-        assert float(curve.val_nll[curve.chosen == 1].iloc[0]) == pytest.approx(nll, abs=1e-5)
-    assert pd.read_csv(
-        built.path / "plots/alpha.csv"
-    ).train_nll.is_monotonic_increasing  # more smoothing fits train worse
+        if nll is not None:
+            assert float(curve.val_nll[curve.chosen == 1].iloc[0]) == pytest.approx(nll, abs=1e-5)
+    alphas = pd.read_csv(built.path / "plots/alpha.csv")
+    assert alphas.train_nll.is_monotonic_increasing  # more smoothing fits train worse
+    # The order curve: its one chosen row is model.order and smooth.method, the counts model eval.json scores,
+    # whichever the method; its add-alpha row at model.order is the alpha curve's chosen point.
+    orders = pd.read_csv(built.path / "plots/orders.csv")
+    assert list(orders.columns) == ["order", "method", "train_nll", "val_nll", "chosen"]
+    (chosen,) = orders[orders.chosen == 1].itertuples(index=False)
+    assert (chosen.order, chosen.method) == (k, method)
+    assert [chosen.train_nll, chosen.val_nll] == pytest.approx(
+        [metrics["counts"][split]["nll"] for split in ("train", "val")], rel=1e-5
+    )
+    (add_alpha,) = orders[(orders.order == k) & (orders.method == "add_alpha")].itertuples(index=False)
+    (point,) = alphas[alphas.chosen == 1].itertuples(index=False)
+    assert [add_alpha.train_nll, add_alpha.val_nll] == pytest.approx([point.train_nll, point.val_nll], rel=1e-5)
 
 
 def never_in_train(repo):
@@ -519,7 +557,7 @@ def test_no_smoothing_shows_in_metrics_diff_as_an_infinite_score(repo):
         repo.set_params(model={"order": 2})
         repo.dvc("repro")
         name = never_in_train(repo)
-    repo.set_params(score={"names": [name]}, smooth={"alpha": 1})
+    repo.set_params(score={"names": [name]}, smooth={"method": "add_alpha", "alpha": 1})  # alpha is add-alpha's
     repo.dvc("repro")
     repo.commit("one name")
     repo.set_params(smooth={"alpha": 0})
@@ -528,8 +566,8 @@ def test_no_smoothing_shows_in_metrics_diff_as_an_infinite_score(repo):
     assert isinstance(diff[f"{name}.counts.nll"]["old"], float) and diff[f"{name}.counts.nll"]["new"] == "inf"
 
 
-def test_changing_alpha_reruns_only_what_depends_on_it(repo):
-    repo.dvc("repro")
+def change_alpha(repo):
+    """Halve smooth.alpha (0.5 from 0) and `dvc repro`: (old, new, eval.json before, after, the stages run)."""
     before = json.loads(repo.read("metrics/eval.json"))
     old = repo.params()["smooth"]["alpha"]
     new = old / 2 if old else 0.5
@@ -538,13 +576,22 @@ def test_changing_alpha_reruns_only_what_depends_on_it(repo):
     diff = repo.dvc("params", "diff", "--json").stdout
     assert json.loads(diff) == {"params.yaml": {"smooth.alpha": {"old": old, "new": new, "diff": new - old}}}
 
-    repro = repo.dvc("repro")
-    assert ran(repro) == ["smooth", "alpha_curve", "order_curve", "evaluate", "sample", "score"]
-    after = json.loads(repo.read("metrics/eval.json"))
+    stages = ran(repo.dvc("repro"))
+    return old, new, before, json.loads(repo.read("metrics/eval.json")), stages
+
+
+def test_changing_alpha_reruns_only_what_depends_on_it(repo):
+    repo.dvc("repro")
+    if repo.params()["smooth"]["method"] != "add_alpha":
+        # alpha is add-alpha's: Kneser-Ney's model file comes out the same, so what reads only it does not rerun
+        *_, before, after, stages = change_alpha(repo)
+        assert stages == ["smooth", "alpha_curve", "order_curve"] and after == before
+        repo.set_params(smooth={"method": "add_alpha"})  # then the same change under add-alpha
+        repo.dvc("repro")
+        repo.commit("add-alpha")
+    old, new, before, after, stages = change_alpha(repo)
+    assert stages == ["smooth", "alpha_curve", "order_curve", "evaluate", "sample", "score"]
     assert after["nn"] == before["nn"]
-    if repo.params()["smooth"]["method"] != "add_alpha":  # alpha is add-alpha's: Kneser-Ney's model is the same
-        assert after["counts"] == before["counts"]
-        return
     # less smoothing fits train closer: never worse (at order 1, with ~27 contexts' worth of counts in one row,
     # alpha moves the train NLL by less than eval.json's 8 digits, so the two may be equal)
     a, b = after["counts"]["train"]["nll"], before["counts"]["train"]["nll"]
