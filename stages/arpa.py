@@ -91,12 +91,13 @@ def _probs(model, m, ids, chunk=2**16):
 
 def _words(ids, m, itos):
     """The tokens of m-grams (G,) numbered corpus.py's way: '.' is </s> last, <s> first."""
-    V, out = len(itos), []
-    for g in ids.tolist():
-        digits = [g // V**i % V for i in range(m - 1, -1, -1)]
-        words = [token(itos[d]) if d else "</s>" if i == m - 1 else "<s>" for i, d in enumerate(digits)]
-        out.append(" ".join(words))
-    return out
+    V = len(itos)
+    tokens = [token(ch) for ch in itos]
+    first, last = ["<s>", *tokens[1:]], ["</s>", *tokens[1:]]
+    columns = [  # the i-th token of every m-gram, one column at a time
+        [(last if i == m - 1 else first)[d] for d in (ids // V ** (m - 1 - i) % V).tolist()] for i in range(m)
+    ]
+    return [" ".join(words) for words in zip(*columns, strict=True)]
 
 
 def write(path, model, itos):
