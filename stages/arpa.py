@@ -67,11 +67,11 @@ def _written(model):
     the level's n-grams, its histories one level up, and the prefixes and suffixes of the lines
     one level up (KenLM looks an n-gram's suffix up as it scores)."""
     V, k = model.V, model.order
-    written = [model.levels[k - 1].ngrams]
+    written = [model.levels[k - 1].ngrams] if k > 1 else []
     for m in range(k - 1, 1, -1):
         parts = [model.levels[m - 1].ngrams, model.levels[m].histories, written[0] // V, written[0] % V**m]
         written.insert(0, np.unique(np.concatenate(parts)))
-    return [np.arange(V), *written] if k > 1 else [np.arange(V)]
+    return [np.arange(V), *written]
 
 
 def _probs(model, m, ids, chunk=2**16):
