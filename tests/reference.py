@@ -247,7 +247,7 @@ def kn_adjusted_counts(names, order):
 
 def kn_discounts(adjusted, m):
     """((D1, D2, D3+), fallen_back) of level m from the counts of counts n1..n4 of its adjusted counts:
-    Chen & Goodman's eq. 26, or FALLBACK if n1, n2 or n3 is 0 or some D_i is outside [0, i]."""
+    Chen & Goodman's eq. 26, or FALLBACK if n1, n2 or n3 is 0 or some D_i is outside (0, i]."""
     n = {i: 0 for i in (1, 2, 3, 4)}
     for g, a in adjusted.items():
         if len(g) == m and a in n:
@@ -256,7 +256,7 @@ def kn_discounts(adjusted, m):
         return FALLBACK, True
     Y = n[1] / (n[1] + 2 * n[2])
     D = (1 - 2 * Y * n[2] / n[1], 2 - 3 * Y * n[3] / n[2], 3 - 4 * Y * n[4] / n[3])
-    if not (0 <= D[0] <= 1 and 0 <= D[1] <= 2 and 0 <= D[2] <= 3):
+    if not (0 < D[0] <= 1 and 0 < D[1] <= 2 and 0 < D[2] <= 3):
         return FALLBACK, True
     return D, False
 

@@ -56,13 +56,13 @@ def plain_nll(prob, names, order):
 
 def plain_discounts(adjusted):
     """(D1, D2, D3+), fell_back: Chen & Goodman's discounts from a level's adjusted counts, or
-    lmplz's fallback where one of n1, n2, n3 is 0 or a D_i falls outside [0, i]."""
+    lmplz's fallback where one of n1, n2, n3 is 0 or a D_i falls outside (0, i]."""
     n = [sum(a == i for a in adjusted) for i in (1, 2, 3, 4)]
     if 0 in n[:3]:
         return FALLBACK, True
     y = n[0] / (n[0] + 2 * n[1])
     D = [i - (i + 1) * y * n[i] / n[i - 1] for i in (1, 2, 3)]
-    if not all(0 <= d <= i for i, d in enumerate(D, start=1)):
+    if not all(0 < d <= i for i, d in enumerate(D, start=1)):
         return FALLBACK, True
     return tuple(D), False
 

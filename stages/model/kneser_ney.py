@@ -53,13 +53,15 @@ def level_counts(ngrams, counts, order, V):
 def discounts(adjusted):
     """(D1, D2, D3+), fallen_back: Chen & Goodman's discounts from a level's adjusted counts,
     or lmplz's FALLBACK where they are undefined (no n-gram with count 1, 2 or 3) or out of range
-    (D_i outside [0, i]), as on a small or odd corpus."""
+    (D_i outside (0, i]), as on a small or odd corpus. lmplz accepts D_i = 0; here it falls back
+    too, since a history whose n-grams all take that discount would keep no mass for the
+    characters it lacks, and give them probability 0."""
     n = [int((adjusted == i).sum()) for i in range(1, 5)]  # n1..n4
     if 0 in n[:3]:
         return FALLBACK, True
     y = n[0] / (n[0] + 2 * n[1])
     D = tuple(i - (i + 1) * y * n[i] / n[i - 1] for i in (1, 2, 3))
-    if any(not 0 <= d <= i for i, d in enumerate(D, start=1)):
+    if any(not 0 < d <= i for i, d in enumerate(D, start=1)):
         return FALLBACK, True
     return D, False
 
