@@ -47,7 +47,7 @@ from stages.model import backoff, corpus, counting, evaluation, kneser_ney, mode
 from tools.sandbox import ROOT, Repo
 
 CORPUS = "data/names.txt"  # params.yaml's default names file, replaced in each copy
-LECTURE_STEPS = ("prepare", "count", "count: heatmap", "smooth", "train_nn", "evaluate", "sample")
+LECTURE_STEPS = ("prepare", "count", "heatmap", "smooth", "train_nn", "evaluate", "sample")
 GROWS = ("prepare", "count", "train_nn", "evaluate")  # the lecture's steps linear in bigrams; the rest are not
 OUTPUT_DIRS = ("data", "metrics", "plots")  # where a copy's outputs are, walked for the largest file
 REPROS = ("cold repro", "alpha repro")

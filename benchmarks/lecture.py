@@ -124,7 +124,7 @@ def main(path):
     lap("count")
     with tempfile.TemporaryDirectory() as tmp:
         heatmap(N["train"], itos, os.path.join(tmp, "counts.png"))
-    lap("count: heatmap")
+    lap("heatmap")
     P = (N["train"] + 1).float()
     P /= P.sum(1, keepdims=True)
     lap("smooth")

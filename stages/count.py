@@ -1,5 +1,5 @@
 """count: the counts of each split, the next characters after each context that occurs, as long
-tables (context, next, count); train's as a labelled heatmap and its n-grams, most common first.
+tables (context, next, count).
 
 Each split is read a chunk of names at a time (files.CHUNK), so memory holds one chunk and the
 distinct n-grams, however large the corpus.
@@ -9,11 +9,11 @@ import os
 
 import numpy as np
 
-from stages import files, params, plots
-from stages.model import corpus, counting, network
+from stages import files, params
+from stages.model import counting, network
 
 
-def main(prepared_dir, counts_dir, heatmap_png, top_bigrams_csv):
+def main(prepared_dir, counts_dir):
     order = params.load("model")["order"]
     itos = files.read_json(os.path.join(prepared_dir, "vocab.json"))
     V = len(itos)
@@ -28,16 +28,12 @@ def main(prepared_dir, counts_dir, heatmap_png, top_bigrams_csv):
             f"{cells:,} cells with V = {V}, over the budget of {network.MAX_W_CELLS:,}; lower model.order"
         )
     counts = {split: counting.table(*pair, V) for split, pair in ngrams.items()}
-    train = counts["train"]
 
     for split, table in counts.items():
         files.write_counts(os.path.join(counts_dir, f"{split}.csv"), table, itos, order)
-    labels = corpus.context_labels(train.contexts, itos, order)
-    plots.count_heatmap(heatmap_png, train.N, labels, itos)
-    files.write_table(top_bigrams_csv, ["bigram", "count", "share"], counting.top_bigrams(train.N, labels, itos))
     print(
         ", ".join(f"{split} {table.N.sum()} predictions" for split, table in counts.items())
-        + f"; {len(train.contexts)} contexts in train"
+        + f"; {len(counts['train'].contexts)} contexts in train"
     )
 
 

@@ -113,14 +113,14 @@ def test_an_order_whose_w_would_not_fit_is_refused_by_count(tmp_path, monkeypatc
     monkeypatch.chdir(tmp_path)
     cells = len(reference.seen_contexts(train, [".", "a", "b", "c"], 3)) * 4
     assert cells < 4**3  # fewer than the dense W's
-    args = ("prepared", "counts", "counts.png", "top.csv")
+    args = ("prepared", "counts")
     monkeypatch.setattr(network, "MAX_W_CELLS", cells - 1)
     with pytest.raises(files.InputError) as refused:
         count.main(*args)
     message = str(refused.value)
     for fragment in ["model.order = 3", f"{cells // 4:,} contexts in train", f"{cells:,} cells", f"{cells - 1:,}"]:
         assert fragment in message, message
-    assert not (tmp_path / "counts").exists() and not (tmp_path / "counts.png").exists()
+    assert not (tmp_path / "counts").exists()
     monkeypatch.setattr(network, "MAX_W_CELLS", cells)  # at the budget: counted
     count.main(*args)
     assert (tmp_path / "counts/train.csv").exists()
@@ -324,7 +324,7 @@ def test_training_that_does_not_converge_fails_naming_its_params_and_keeps_the_l
 
 
 @pytest.mark.parametrize(
-    "stage", ["prepare", "count", "smooth", "train_nn", "alpha_curve", "reg_curve", "evaluate", "sample"]
+    "stage", ["prepare", "count", "heatmap", "smooth", "train_nn", "alpha_curve", "reg_curve", "evaluate", "sample"]
 )
 def test_a_stage_run_with_wrong_arguments_prints_its_usage(tmp_path, stage):
     done = run_stage(tmp_path, stage)
