@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 import torch
 
-from stages import score
-from stages.model import counting, evaluation, models, network, sampling
+from stages import files, score
+from stages.model import corpus, counting, evaluation, models, network, sampling
 from tests import reference
 from tests.conftest import ROOT, Repo
 
@@ -151,3 +151,131 @@ def test_the_pipeline_gives_the_lecture_results(lecture, tmp_path):
     assert repo.read("data/samples/uniform.txt").split()[:3] == UNIFORM_NAMES
     scores = json.loads(repo.read("metrics/score.json"))
     assert round(scores["andrejq"]["counts"]["nll"], 4) == 3.4834 and scores["andrejq"]["uniform"]["nll"] == 3.2958369
+
+
+# The lecture's lines in the product (the lecture_* functions of stages/model), each against the
+# form the pipeline runs: the same results, exactly where the arithmetic is the same.
+
+
+@pytest.fixture(scope="module")
+def lecture_names(lecture):
+    itos, N = lecture
+    return names_with_counts(N, itos)
+
+
+def predictions(N):
+    """The lecture's xs, ys (T,) int64 of the predictions counted in N (C, V): the row of each one's
+    context, and its next character, row by row."""
+    i, j = np.nonzero(N)
+    xs, ys = np.repeat(i, N[i, j]), np.repeat(j, N[i, j])
+    return torch.as_tensor(xs), torch.as_tensor(ys)
+
+
+@pytest.fixture(scope="module")
+def lecture_N(lecture, lecture_names):
+    """N counted by the lecture's loop, counting.lecture_count."""
+    return counting.lecture_count(lecture_names, lecture[0])
+
+
+def test_lecture_count_is_count_ngrams(lecture, lecture_names, lecture_N):
+    itos, N = lecture
+    assert lecture_N.dtype == torch.int32 and np.array_equal(lecture_N.numpy(), N)
+    half = len(lecture_names) // 2  # the count stage reads the names in chunks
+    table = counting.table(*counting.count_ngrams([lecture_names[:half], lecture_names[half:]], itos, 2), len(itos))
+    assert np.array_equal(table.contexts, np.arange(len(itos))) and np.array_equal(table.N, N)
+
+
+def test_lecture_smooth_is_smooth(lecture):
+    _, N = lecture
+    for alpha in (0, 1, 3):  # integer counts: every row total is exact in float32, so the same bits
+        P = counting.smooth(N, alpha)
+        assert np.array_equal(P, counting.lecture_smooth(torch.as_tensor(N), alpha).numpy())
+    for alpha in (0.5, 1e-3):  # float32 sums in torch's order against float64 sums
+        assert np.allclose(counting.smooth(N, alpha), counting.lecture_smooth(torch.as_tensor(N), alpha), rtol=1e-6)
+    assert counting.lecture_smooth(torch.tensor([[0, 0]]), 0).isnan().all()  # where smooth is uniform
+    assert np.array_equal(counting.smooth(np.array([[0, 0]]), 0), [[0.5, 0.5]])
+
+
+def test_lecture_nll_is_nll(lecture, lecture_names, lecture_N):
+    itos, N = lecture
+    P = counting.lecture_smooth(lecture_N, 1)
+    exact = evaluation.nll(counting.smooth(N, 1), N)
+    assert evaluation.lecture_nll(P, lecture_names, itos) == pytest.approx(exact, rel=1e-4)  # summed in float32
+    some = lecture_names[:2000]
+    N_some = counting.table(*counting.count_ngrams([some], itos, 2), len(itos)).N  # every character occurs
+    assert evaluation.lecture_nll(P.double(), some, itos) == pytest.approx(evaluation.nll(P.numpy(), N_some), rel=1e-12)
+    assert evaluation.lecture_nll(counting.lecture_smooth(lecture_N, 0), ["andrejq"], itos) == math.inf
+
+
+def test_lecture_init_is_init_weights():
+    for shape, seed in [((27, 27), SEED), ((3, 4), 0), ((5, 27), 7), ((100, 27), 2**64 - 1)]:
+        ours, theirs = network.init_weights(shape, seed), network.lecture_init(shape, seed).numpy()
+        assert ours.dtype == theirs.dtype == np.float32
+        if torch.backends.cpu.get_cpu_capability() == "DEFAULT" or ours.size < 16:
+            assert np.abs(ours.view(np.int32) - theirs.view(np.int32)).max() <= 2  # float32 ulps
+        else:  # torch's SIMD kernels round in float32 maths of their own
+            assert np.abs(ours - theirs).max() <= 2e-6
+
+
+def test_lecture_forward_is_softmax():
+    W = network.lecture_init((5, 27), SEED) * 3
+    probs = network.lecture_forward(W, torch.tensor([4, 0, 2, 2]))  # (4, 27): rows 4, 0, 2, 2 of softmax(W)
+    assert probs.shape == (4, 27)
+    assert np.allclose(probs.numpy(), network.softmax(W.numpy())[[4, 0, 2, 2]], rtol=1e-5, atol=0)
+    assert np.allclose(probs.sum(1).numpy(), 1, atol=1e-6)
+
+
+@pytest.mark.parametrize("order", [2, 3])
+def test_lecture_loss_is_nll_loss(lecture, lecture_names, order):
+    itos, N = lecture
+    if order == 3:  # a (C, V) network: C contexts of order 3 that occur, not (V, V)
+        N = counting.count(*corpus.contexts(lecture_names[:3000], itos, 3), len(itos)).N
+    W = network.lecture_init(N.shape, SEED) * 2
+    W_lecture, W_counts = W.clone().requires_grad_(), W.double().requires_grad_()
+    looped = network.lecture_loss(W_lecture, *predictions(N), reg=0.01)
+    looped.backward()
+    from_counts, nll, _ = network.nll_loss(W_counts, torch.as_tensor(N / N.sum()), reg=0.01)
+    from_counts.backward()
+    assert from_counts.item() == pytest.approx(looped.item(), rel=1e-5)  # the lecture's float32 mean
+    assert from_counts.item() - nll.item() == pytest.approx(0.01 * (W.double() ** 2).mean().item(), rel=1e-12)
+    assert torch.allclose(W_counts.grad.float(), W_lecture.grad, atol=1e-7, rtol=1e-4)
+
+
+@pytest.fixture
+def one_thread():
+    """torch on one thread, as train_nn runs it: small ops lose more to a busy core than they gain."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.mark.parametrize("order, size", [(2, 2000), (3, 500)])
+def test_lecture_train_is_train(order, size, one_thread):
+    names = files.read_names("data/names.txt", lowercase=True)[:size]  # real names: no step overshoots at lr 50
+    itos = corpus.build_vocab(names)
+    N = counting.count(*corpus.contexts(names, itos, order), len(itos)).N  # (C, V)
+    xs, ys = predictions(N)
+    looped = network.lecture_train(xs, ys, *N.shape, seed=SEED, steps=100, lr=50, reg=0.01)
+    W, log = network.train(N, np.zeros_like(N), seed=SEED, steps=100, lr=50, reg=0.01)
+    assert all(row.lr == 50 for row in log)  # so train is the lecture's loop, in float64
+    assert np.abs(W - looped.numpy()).max() < 1e-4
+    assert network.lecture_loss(looped, xs, ys, 0.01).item() == pytest.approx(log[-1].loss, abs=1e-5)
+
+
+@pytest.mark.parametrize("order", [2, 3])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_lecture_sample_is_sample(lecture, order, dtype):
+    itos, N = lecture
+    if order == 3:  # every context of order 3, a row for each: (V**2, V), add-one smoothed
+        table = counting.count(*corpus.contexts(names_with_counts(N, itos)[:5000], itos, 3), len(itos))
+        full = np.zeros((len(itos) ** 2, len(itos)), dtype=np.int64)
+        full[table.contexts] = table.N
+        P = counting.smooth(full, 1)
+    else:
+        P = counting.smooth(N, 1)
+    P = P.astype(dtype)
+    drawn = sampling.sample(P, itos, num=30, max_len=50, seed=SEED, order=order)
+    assert drawn == sampling.lecture_sample(torch.as_tensor(P), itos, num=30, max_len=50, seed=SEED, order=order)
+    if order == 2 and dtype == "float32":
+        assert drawn[:20] == COUNTS_NAMES

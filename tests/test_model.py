@@ -267,7 +267,7 @@ def test_loss_and_gradient_from_counts_equal_the_one_hot_network(names):
     W1, W2 = W.clone().requires_grad_(), W.clone().requires_grad_()
     one_hot = reference.loss(W1, *reference.ngrams(names, itos), reg=0.01)
     one_hot.backward()
-    from_counts, _, _ = network.bigram_loss(W2, torch.as_tensor(N / N.sum(), dtype=torch.float32), reg=0.01)
+    from_counts, _, _ = network.nll_loss(W2, torch.as_tensor(N / N.sum(), dtype=torch.float32), reg=0.01)
     from_counts.backward()
     assert from_counts.item() == pytest.approx(one_hot.item(), abs=1e-5)
     assert torch.allclose(W2.grad, W1.grad, atol=1e-5, rtol=0)

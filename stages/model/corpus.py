@@ -1,14 +1,13 @@
 """The data: makemore's split of the names, the vocabulary, names encoded as indices, and contexts.
 
+V is the vocabulary size; index 0 is the boundary token '.', which starts and ends every name.
 A model of order k predicts each character from the k - 1 before it, its context; every name
 is padded on the left with k - 1 boundaries, as the lecture pads (context = [0] * block_size),
 and ends with one, so each name gives len(name) + 1 predictions at every order. A context is
 an int64 in [0, V**(k - 1)): its characters as base-V digits, the oldest most significant,
 so contexts sort as their strings do; order 2 gives the bigram model, context = previous index.
 An n-gram (context, next) is the int64 context * V + next, so V**k must stay below 2**63.
-
-V is the vocabulary size; index 0 is the boundary token '.', which starts and ends
-every name. N[i, j] counts how often character j follows character i.
+Every module of stages/model numbers contexts and n-grams so.
 """
 
 import random

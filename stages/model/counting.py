@@ -1,8 +1,6 @@
-"""The counts model: the counts N of each context's next characters, and P, N smoothed and
-normalised row by row.
-
-V is the vocabulary size; index 0 is the boundary token '.', which starts and ends
-every name. N[i, j] counts how often character j follows context i (at order 2, character i).
+"""The counts model: the counts N (C, V) of the next characters after each of C contexts, and P,
+N smoothed and normalised row by row. lecture_count and lecture_smooth are the lecture's lines,
+the definitions; count_ngrams and smooth are what the pipeline runs.
 """
 
 from typing import NamedTuple
@@ -25,11 +23,28 @@ class Counts(NamedTuple):
     N: np.ndarray
 
 
+def lecture_count(names, itos):
+    """The lecture's counting loop, at order 2: N (V, V) torch int32, how often character ix2
+    follows character ix1 ('.' before and after each name)."""
+    import torch
+
+    V = len(itos)
+    stoi = {s: i for i, s in enumerate(itos)}
+    N = torch.zeros((V, V), dtype=torch.int32)
+    for w in names:
+        chs = ["."] + list(w) + ["."]
+        for ch1, ch2 in zip(chs, chs[1:]):  # noqa: B905 (chs[1:] is one shorter)
+            ix1 = stoi[ch1]
+            ix2 = stoi[ch2]
+            N[ix1, ix2] += 1
+    return N
+
+
 def count_ngrams(chunks, itos, order):
-    """(ngrams (G,) sorted int64, counts (G,) int64) of the names, read chunk by chunk: each n-gram
-    that occurs, numbered context * V + next, and how often. The lecture's N[ix1, ix2] += 1 for
-    every bigram, done for a chunk of names at a time, so that memory holds one chunk and the
-    distinct n-grams, however large the corpus."""
+    """(ngrams (G,) sorted int64, counts (G,) int64): each n-gram (context, next) of the names, read
+    chunk by chunk, numbered context * V + next (corpus.py), and how often it occurs; at order 2,
+    lecture_count's cells that are not 0. Array operations on a chunk at a time, so that memory
+    holds one chunk and the distinct n-grams, never a row for every context that could exist."""
     V = len(itos)
     ngrams, counts = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     for names in chunks:
@@ -149,22 +164,26 @@ def shown_columns(N, n=SHOWN):
     return np.sort(np.argsort(-N.sum(0), kind="stable")[: n - 1])
 
 
-def smooth(N, alpha):
-    """P (C, V) float32: row-normalised N + alpha (at order 2, the lecture's (V, V)). A row with a
-    zero total is uniform, 1/V.
+def lecture_smooth(N, alpha):
+    """The lecture's P (C, V) torch float32 from counts N (C, V), a torch tensor: N + alpha with each
+    row divided by its own total. The total keeps its dimension, (C, 1); without keepdims the
+    (C,) totals broadcast as a row and divide columns instead. A row with a zero total is nan."""
+    P = (N + alpha).float()
+    P /= P.sum(1, keepdims=True)
+    return P
 
-    The sum keeps its dimension, (C, V) / (C, 1), so each row is divided by its own total;
-    without keepdim the (V,) totals broadcast as a row and divide columns instead.
-    A zero total happens only for alpha = 0 and a character never followed by anything in
-    train; 1/V is the limit of (0 + alpha) / (V * alpha) as alpha -> 0. For alpha in
-    [1e-12, 1e12] (params.yaml's bound) every probability is positive and finite in float32.
+
+def smooth(N, alpha):
+    """lecture_smooth's P (C, V) float32 in NumPy, its row totals summed in float64, then rounded to
+    float32: exact for counts, and for a fractional alpha the same whatever order a CPU's SIMD
+    kernel sums in. A row with a zero total (alpha = 0, a context train never saw) is uniform,
+    1/V, the limit of (0 + alpha) / (V * alpha) as alpha -> 0. For alpha in [1e-12, 1e12]
+    (params.yaml's bound) every probability is positive and finite in float32.
     """
     counts = N.astype(np.float32) + np.float32(alpha)  # (C, V)
-    # summed in float64: exact for counts (float32 sums are too, below 2**24), and
-    # for a fractional alpha no summation order, which differs per SIMD kernel, shows
     totals = counts.sum(1, keepdims=True, dtype=np.float64).astype(np.float32)  # (C, 1)
     uniform = np.full_like(counts, 1 / N.shape[1])
-    return np.divide(counts, totals, out=uniform, where=totals > 0)
+    return np.divide(counts, totals, out=uniform, where=totals > 0)  # (C, V) / (C, 1)
 
 
 def frequencies(N):

@@ -1,9 +1,5 @@
 """Scoring any model P (C, V) on counts N (C, V) of the same contexts: NLL, zero-probability
-predictions, KL; the smoothing curve.
-
-V is the vocabulary size; index 0 is the boundary token '.', which starts and ends
-every name. N[i, j] counts how often character j follows context i.
-NLL is accumulated in float64 over the models' exact probabilities.
+predictions, KL; the smoothing curve. lecture_nll is the lecture's loop, the definition of nll.
 """
 
 import numpy as np
@@ -16,9 +12,32 @@ def zero_prob(P, N):
     return int(N[P == 0].sum())
 
 
+def lecture_nll(P, names, itos):
+    """The lecture's loop, at order 2: the mean negative log-likelihood of every bigram of the
+    names under P (V, V), a torch tensor, summed in P's dtype; log 0 makes it inf."""
+    import torch
+
+    stoi = {s: i for i, s in enumerate(itos)}
+    log_likelihood = 0.0
+    n = 0
+    for w in names:
+        chs = ["."] + list(w) + ["."]
+        for ch1, ch2 in zip(chs, chs[1:]):  # noqa: B905 (chs[1:] is one shorter)
+            ix1 = stoi[ch1]
+            ix2 = stoi[ch2]
+            prob = P[ix1, ix2]
+            logprob = torch.log(prob)
+            log_likelihood += logprob
+            n += 1
+    nll = -log_likelihood
+    return (nll / n).item()
+
+
 def nll(P, N, rest=0):
-    """Mean negative log-likelihood per prediction of N under P, in nats, summed in float64; with
-    `rest` more predictions of probability 1/V each (after contexts P has no row for: uniform).
+    """Mean negative log-likelihood per prediction of N under P, in nats; with `rest` more
+    predictions of probability 1/V each (after contexts P has no row for: uniform). lecture_nll
+    from counts, at any order: each distinct prediction's log-probability once, weighted by its
+    count, summed in float64 over the model's exact probabilities.
 
     inf if a counted prediction has probability 0; nan if there are none.
     """

@@ -1,18 +1,19 @@
 """The network: softmax(one_hot(x) @ W), trained by full-batch gradient descent, as in the lecture.
 
-V is the vocabulary size; index 0 is the boundary token '.', which starts and ends
-every name. N[i, j] counts how often character j follows context i; W has a row per
-context of train (C, V): at order 2, the lecture's (V, V).
+W has a row per context of train, (C, V) (at order 2 on a corpus whose characters all occur,
+the lecture's (V, V)). The lecture's own lines are here as functions, the definitions:
+lecture_init, lecture_forward, lecture_loss and lecture_train. The pipeline runs equivalents
+beside each (init_weights, softmax, nll_loss, train), and tests/test_lecture.py checks that
+each agrees with its definition.
 
-PyTorch is imported inside the functions that train, so that the stages which only read W
-don't pay the second its import takes.
+PyTorch is imported inside the functions that use it, so that the stages which only read W
+need not import it.
 
-Every output must be the same bytes on every CPU, though NumPy and PyTorch pick SIMD
-kernels per CPU that round transcendental functions and sums differently in the last
-bits. So the lecture's float32 steps that such noise would reach (the initial W, 100 steps
-of training at lr 50) run in float64, where the kernels differ by about 1e-15, and what
-is written is rounded far above that: W to float32, metrics and plot data to a few
-significant digits (stages/files.py).
+Every output must be the same bytes on every CPU, though NumPy and PyTorch pick SIMD kernels
+per CPU that round transcendental functions and sums differently in the last bits. So the
+lecture's float32 steps that such noise would reach (the initial W, the training) run in
+float64 or with the C library's functions, and what is written is rounded far above that
+noise: W to float32, metrics and plot data to a few significant digits (stages/files.py).
 """
 
 import functools
@@ -23,46 +24,89 @@ import numpy as np
 
 from stages.model import counting, evaluation
 
-# W's cells, C contexts of train x V: past this budget model.order is refused, as 400 MB of
-# float64 to train (the count stage checks it)
+# W's cells, C contexts of train x V: past this budget the count stage refuses model.order,
+# as training holds several float64 copies of W
 MAX_W_CELLS = 5 * 10**7
 
 
+def lecture_init(shape, seed):
+    """The lecture's initial W, a torch tensor: its draw from a seeded generator."""
+    import torch
+
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(shape, generator=g)
+
+
+def lecture_forward(W, xs):
+    """The lecture's forward pass: probs (T, V), the next character's distribution for each
+    prediction whose context is row xs (T,) int64 of W (C, V) float32."""
+    import torch.nn.functional as F
+
+    xenc = F.one_hot(xs, num_classes=W.shape[0]).float()  # (T, C)
+    logits = xenc @ W  # (T, C) @ (C, V): log-counts
+    counts = logits.exp()  # (T, V)
+    probs = counts / counts.sum(1, keepdims=True)  # (T, V) / (T, 1): each row by its own total
+    return probs
+
+
+def lecture_loss(W, xs, ys, reg):
+    """The lecture's loss of W on the predictions (xs, ys) (T,) each: the mean negative
+    log-likelihood plus reg times the L2 penalty."""
+    import torch
+
+    num = len(ys)
+    probs = lecture_forward(W, xs)
+    return -probs[torch.arange(num), ys].log().mean() + reg * (W**2).mean()
+
+
+def lecture_train(xs, ys, C, V, seed, steps, lr, reg):
+    """The lecture's training loop: W (C, V) float32 from lecture_init, then `steps` of full-batch
+    gradient descent on the predictions (xs, ys) (T,) each; returns W, detached."""
+    W = lecture_init((C, V), seed).requires_grad_()
+    for _ in range(steps):
+        # forward pass
+        loss = lecture_loss(W, xs, ys, reg)
+        # backward pass
+        W.grad = None
+        loss.backward()
+        # update
+        W.data += -lr * W.grad
+    return W.detach()
+
+
 def softmax(W):
-    """Row-wise softmax in float64, (C, V): the probabilities of the network's one-hot @ W."""
+    """lecture_forward's probabilities for every context, (C, V) float64, from W (C, V) in NumPy:
+    the stages that only read W need not import torch."""
     logits = W.astype(np.float64)
     e = np.exp(logits - logits.max(1, keepdims=True))  # shifted so exp cannot overflow
     return e / e.sum(1, keepdims=True)  # (C, V) / (C, 1)
 
 
 def init_weights(shape, seed):
-    """_init_weights, cached: the regularisation curve trains from the same draw a dozen times."""
+    """_init_weights, cached: the regularisation curve trains from the same draw once per reg."""
     return _init_weights(tuple(shape), seed).copy()
 
 
 @functools.cache
 def _init_weights(shape, seed):
-    """The lecture's W = torch.randn(shape, generator=torch.Generator().manual_seed(seed)), float32,
-    computed the same on every CPU.
+    """lecture_init(shape, seed) as float32 NumPy, the same bytes on every CPU, where torch's
+    SIMD kernels for randn differ per CPU in the last bits.
 
     For 16 values or more, torch draws one float32 uniform u per value from the generator,
     then turns each block of 16 into normals by Box-Muller: for j < 8, r = sqrt(-2 log(1 - u[j])),
     theta = 2 pi u[j + 8] rounded to float32, x[j] = r cos(theta), x[j + 8] = r sin(theta);
-    when 16 does not divide the size, 16 fresh uniforms redraw the last 16 values. Its
-    kernels do that in float32 with SIMD maths of their own, and their results differ by up
-    to 1e-6. This does it in float64 with the C library's log, cos and sin, and rounds once
-    to float32: within 2 float32 ulps of torch's reference (DEFAULT) kernel, and the same
-    bytes on every CPU. The residual risk: C libraries may differ in the last bit of a
-    float64 log, cos or sin, which moves the float32 result only if it lies that close to a
-    rounding boundary, about one chance in 10**8 a value. Fewer than 16 values take torch's
-    scalar path, which already computes in float64 with the C library.
+    when 16 does not divide the size, 16 fresh uniforms redraw the last 16 values. This takes
+    torch's uniforms and does the rest in float64 with the C library's log, cos and sin,
+    rounding once to float32: within 2 float32 ulps of torch's reference (DEFAULT) kernel.
+    Fewer than 16 values take torch's scalar path, which already computes in float64 with the
+    C library: that is lecture_init itself.
     """
     import torch
 
-    g = torch.Generator().manual_seed(seed)
     n = math.prod(shape)
     if n < 16:
-        return torch.randn(shape, generator=g).numpy()
+        return lecture_init(shape, seed).numpy()
+    g = torch.Generator().manual_seed(seed)
     u = torch.rand(n + (16 if n % 16 else 0), generator=g).numpy().astype(np.float64)  # the uniforms randn draws
     full = n - n % 16
     blocks = np.concatenate([u[:full], u[n:]]).reshape(-1, 16)  # (B, 16); when 16 doesn't divide n, the redrawn last
@@ -79,18 +123,11 @@ def libm(f, x):
     return np.array(list(map(f, x.ravel().tolist()))).reshape(x.shape)
 
 
-def bigram_loss(W, freq, reg):
-    """(loss, nll, logp) of the network on frequencies freq = N / N.sum(): two torch scalars, and
-    its log-probabilities logp = log_softmax(W) (C, V), for scoring other counts with no second pass.
-
-    The lecture's one-hot formulation, over the T predictions (x, y) of the data:
-        logits = one_hot(x) @ W  # (T, C) @ (C, V): row x of W for each prediction
-        loss = -log_softmax(logits)[range(T), y].mean() + reg * (W**2).mean()
-    Row x of W is the same for every prediction after context x, so the mean is a sum over
-    the C * V cells of each n-gram's frequency times its log-probability: O(C * V),
-    whatever the corpus size (the lecture's exercise E04: index rows of W, no one-hot).
-    tests/test_model.py checks loss and gradient against the one-hot form.
-    """
+def nll_loss(W, freq, reg):
+    """lecture_loss of W (C, V) on the predictions whose frequencies are freq = N / N.sum() (C, V),
+    as (loss, nll, logp): two torch scalars, and the log-probabilities logp (C, V), for scoring
+    other counts with no second pass. O(C * V) whatever the corpus size: every prediction after
+    context x has row x of W, so the mean over predictions is a sum over cells weighted by freq."""
     logp = W.log_softmax(1)  # (C, V)
     nll = -(freq * logp).sum()  # (C, V) * (C, V) -> ()
     return nll + reg * (W**2).mean(), nll, logp
@@ -111,12 +148,13 @@ class Diverged(Exception):
     """Training gave no usable network; the message says how, and at which step."""
 
 
-# A step "raises the loss" when it grows by more than this fraction of it: float64 noise is about 1e-16
+# A step "raises the loss" when it grows by more than this fraction of it: far above float64 rounding
 RISE = 1e-12
 
 
 def train(N_train, N_val, seed, steps, lr, reg, val_rest=0):
-    """Full-batch gradient descent on W, as in the lecture; returns W (C, V) float32 and the log.
+    """lecture_train on train's predictions, from their counts; returns W (C, V) float32 and the log,
+    one LogRow per step 0..steps.
 
     W has a row for each of the C contexts train has, the rows of its counts N_train (C, V);
     N_val (C, V) counts val's predictions after the same contexts, and val_rest how many more
@@ -124,22 +162,18 @@ def train(N_train, N_val, seed, steps, lr, reg, val_rest=0):
     would: the weights the L2 penalty pulls every row towards, and what the counts model gives
     a context it never saw. So W grows with the data, O(C * V) in memory and per step.
 
-    Each step is the lecture's W.data += -lr * W.grad, with one safeguard: a step that would
-    raise the loss is taken again from the same W at half the rate, which then stays halved.
-    The loss is convex in W, so descent always succeeds at a small enough rate. On a large
-    corpus the lecture's lr = 50 never overshoots and this changes nothing; on a handful of
-    names (large, peaked rows) plain descent at lr 50 cycles forever, above its own best loss.
-    The log records the rate of every step.
-
-    W starts from the lecture's draw (init_weights) of shape (C, V) (at order 2, the lecture's
-    (V, V)) and trains in float64: the kernels' last-bit differences stay near 1e-15, and
-    rounding the result to float32 hides them.
+    The lecture's loop, with three departures, each for a reason:
+    - the loss is nll_loss, from the counts: a step costs O(C * V), not O(T * C) for T predictions;
+    - W starts as init_weights and trains in float64, so that the CPU's kernels' last-bit
+      differences vanish when W is rounded to float32;
+    - a step that would raise the loss is taken again from the same W at half the rate, which
+      then stays halved: the loss is convex in W, so descent succeeds at a small enough rate,
+      where plain descent on a few large, peaked rows can cycle above its own best loss. Where
+      no step overshoots, this is the lecture's loop; the log records every step's rate.
 
     Gradient descent approaches the counts model (alpha = 0), whose train NLL is the lowest
-    any W reaches; the log's kl is the distance left. Rows seen rarely in train get small
-    gradients and lag, and the L2 penalty keeps a gap however long it trains, pulling W
-    towards 0, the uniform model: with reg > 0 the network is a smoothed counts model.
-    The log has one LogRow per step, 0..steps.
+    any W reaches; the log's kl is the distance left. The L2 penalty pulls W towards 0, the
+    uniform model: with reg > 0 the network is a smoothed counts model.
     Raises Diverged when the trained network is no model: its train NLL ends above the uniform
     model's log V, or a probability of the float32 W underflows to 0 (weights so large that
     it predicts some next character with certainty).
@@ -154,7 +188,8 @@ def train(N_train, N_val, seed, steps, lr, reg, val_rest=0):
     val_uniform = val_rest / val_total * math.log(V) if val_total else 0.0  # val's NLL after unseen contexts
     floor = evaluation.nll(counting.frequencies(N_train), N_train)  # the counts model's train NLL at alpha = 0
 
-    loss, train_nll, logp = bigram_loss(W, freq_train, reg)
+    # forward pass
+    loss, train_nll, logp = nll_loss(W, freq_train, reg)
     log = []
     for step in range(steps + 1):
         # the same W's NLL on val, from this step's forward pass
@@ -162,15 +197,19 @@ def train(N_train, N_val, seed, steps, lr, reg, val_rest=0):
         log.append(LogRow(step, loss.item(), train_nll.item(), val_nll, train_nll.item() - floor, lr))
         if step == steps:
             break
+        # backward pass
         W.grad = None
         loss.backward()
+        # update, and the next step's forward pass
+        before = W.detach().clone()
         while True:
-            W_next = (W.detach() + -lr * W.grad).requires_grad_()  # the lecture's W.data += -lr * W.grad
-            loss_next, train_nll_next, logp_next = bigram_loss(W_next, freq_train, reg)
+            W.data += -lr * W.grad
+            loss_next, train_nll_next, logp_next = nll_loss(W, freq_train, reg)
             if loss_next.item() <= loss.item() + RISE * abs(loss.item()):  # False for nan: a step too far
                 break
+            W.data.copy_(before)  # the step raised the loss: back, and again at half the rate
             lr /= 2
-        W, loss, train_nll, logp = W_next, loss_next, train_nll_next, logp_next
+        loss, train_nll, logp = loss_next, train_nll_next, logp_next
 
     if train_nll.item() > math.log(V):
         raise Diverged(

@@ -1,7 +1,5 @@
-"""Sampling names from any model's rows P[context] with the lecture's loop, as torch.multinomial draws them.
-
-V is the vocabulary size; index 0 is the boundary token '.', which starts and ends
-every name. N[i, j] counts how often character j follows character i.
+"""Sampling names from any model's rows P[context] with the lecture's loop: lecture_sample, the
+definition, draws with torch.multinomial; sample draws the same names without torch.
 """
 
 import math
@@ -22,19 +20,35 @@ def exponentials(mt19937, n, dtype):
     return np.array([-math.log1p(-x) for x in u.tolist()]).astype(dtype)
 
 
-def sample(P, itos, num, max_len, seed, order=2):
-    """`num` names drawn from P by the lecture's loop, each at most max_len characters.
+def lecture_sample(P, itos, num, max_len, seed, order=2):
+    """The lecture's sampling loop: `num` names drawn from P, a torch tensor (V**(order - 1), V) of
+    each context's next-character distribution, each name at most max_len characters. The context
+    is the last order - 1 characters, boundaries '.' before the first (at order 2, ix itself)."""
+    import torch
 
-    P[c] is the (V,) row of probabilities after context c (stages/model/corpus.py): a
-    (V**(order - 1), V) array, or any object indexed the same way. The lecture seeds
-    g = torch.Generator().manual_seed(seed) and, from ix = 0, draws
-    ix = torch.multinomial(P[ix], num_samples=1, replacement=True, generator=g) until ix is 0
-    again (the boundary); here max_len characters also end a name, and the context is the last
-    order - 1 characters, starting from boundaries. For one sample, torch's CPU kernel races
-    exponentials: q = V draws of Exp(1) from g, ix = argmax(P[ix] / q). This runs the same race
-    on the same MT19937 stream (torch seeds it with the low 32 bits of seed), so the names are
-    torch's, and the sample stage saves the second that `import torch` takes;
-    tests/test_model.py checks every draw against torch.multinomial itself.
+    g = torch.Generator().manual_seed(seed)
+    V, contexts = len(itos), len(itos) ** (order - 1)
+    names = []
+    for _ in range(num):
+        out, context = [], 0  # ix = 0: the name starts after boundaries
+        while len(out) < max_len:
+            p = P[context]
+            ix = torch.multinomial(p, num_samples=1, replacement=True, generator=g).item()
+            if ix == 0:
+                break
+            out.append(itos[ix])
+            context = (context * V + ix) % contexts  # drop the oldest character, add ix
+        names.append("".join(out))
+    return names
+
+
+def sample(P, itos, num, max_len, seed, order=2):
+    """lecture_sample's names, the same on every CPU and without importing torch; P[c] is the (V,)
+    row after context c (corpus.py), from a (V**(order - 1), V) array or any object indexed so.
+
+    For one sample, torch's CPU kernel races exponentials: q = V draws of Exp(1) from g, and
+    ix = argmax(p / q). This runs the same race on the same MT19937 stream (torch seeds it with
+    the low 32 bits of seed), so each draw is torch.multinomial's.
     """
     mt19937 = np.random.RandomState(seed & 0xFFFFFFFF)
     V, contexts = len(itos), len(itos) ** (order - 1)
