@@ -1,7 +1,7 @@
 """train_nn: the network, softmax(one_hot(x) @ W), trained by full-batch gradient descent.
 
 one_hot(x) @ W is row x of W, so the lecture's loss over every prediction is a sum over the
-count table (stages/model/network.py: bigram_loss), and W has a row only for each context train
+count table (stages/model/network.py: nll_loss), and W has a row only for each context train
 has; training reads the train and val counts only.
 """
 

@@ -106,7 +106,7 @@ def test_loss_and_gradient_equal_the_one_hot_network_at_every_order(order):
     xs, ys = (torch.tensor(v) for v in zip(*pairs, strict=True))
     one_hot = reference.loss(W_ref, xs, ys, reg=0.1)  # one-hot over the C contexts of train
     one_hot.backward()
-    ours, nll, _ = network.bigram_loss(W_ours, torch.as_tensor(N / N.sum()), 0.1)
+    ours, nll, _ = network.nll_loss(W_ours, torch.as_tensor(N / N.sum()), 0.1)
     ours.backward()
     assert ours.item() == pytest.approx(one_hot.item(), rel=1e-12)
     assert torch.allclose(W_ours.grad, W_ref.grad, rtol=0, atol=1e-12)

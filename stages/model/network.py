@@ -43,7 +43,7 @@ def lecture_forward(W, xs):
     import torch.nn.functional as F
 
     xenc = F.one_hot(xs, num_classes=W.shape[0]).float()  # (T, C)
-    logits = xenc @ W  # (T, C) @ (C, V): log-counts
+    logits = xenc @ W  # (T, C) @ (C, V) -> (T, V): log-counts
     counts = logits.exp()  # (T, V)
     probs = counts / counts.sum(1, keepdims=True)  # (T, V) / (T, 1): each row by its own total
     return probs
