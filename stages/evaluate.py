@@ -4,8 +4,8 @@ import math
 import os
 import sys
 
-from stages import arpa, files
-from stages.model import corpus, counting, evaluation, models
+from stages import cli, counts_table, files, formats, trained
+from stages.model import corpus, counting, evaluation
 
 
 def score(Q, N):
@@ -15,10 +15,8 @@ def score(Q, N):
 
 
 def main(vocab_json, counts_dir, model_arpa, nn_dir, eval_json, probs_csv):
-    itos = files.read_json(vocab_json)
-    counts = {split: files.read_counts(os.path.join(counts_dir, f"{split}.csv"), itos) for split in files.SPLITS}
-    counts_model = arpa.read(model_arpa, itos)
-    every = models.rows(counts_model, files.read_W(nn_dir, itos, counts_model.order))
+    itos, order, every = trained.load(vocab_json, model_arpa, nn_dir)
+    counts = {split: counts_table.read(os.path.join(counts_dir, f"{split}.csv"), itos) for split in files.SPLITS}
 
     # each model's rows for each split's contexts (C_split, V): a context train lacks gets the uniform row
     metrics = {
@@ -36,8 +34,8 @@ def main(vocab_json, counts_dir, model_arpa, nn_dir, eval_json, probs_csv):
                 "predictions have probability 0 (they never occur in train, and smooth.alpha = 0)",
                 file=sys.stderr,
             )
-    files.write_json(eval_json, metrics)
-    labels = corpus.context_labels(train.contexts, itos, counts_model.order)
+    formats.write_json(eval_json, metrics)
+    labels = corpus.context_labels(train.contexts, itos, order)
     rows = counting.shown_rows(train.N)  # all V at order 2
     columns = counting.shown_columns(train.N)  # all V when V <= counting.SHOWN
     kl = evaluation.kl_rows(P, Q, train.N)  # (C,) each context's share of kl_counts_nn
@@ -47,8 +45,8 @@ def main(vocab_json, counts_dir, model_arpa, nn_dir, eval_json, probs_csv):
         if len(columns) < len(itos):  # the other characters' probability, summed
             rest = (float(1 - P[i, columns].sum()), float(1 - Q[i, columns].sum()))
             table.append((labels[i], "…", *rest, float(kl[i])))
-    files.write_table(probs_csv, ["prev", "next", "P", "softmax_W", "kl"], table)
+    formats.write_table(probs_csv, ["prev", "next", "P", "softmax_W", "kl"], table)
 
 
 if __name__ == "__main__":
-    files.run(main)
+    cli.run(main)

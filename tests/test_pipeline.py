@@ -410,12 +410,23 @@ def test_score_writes_every_name_bigram_by_bigram_as_the_lecture_loop(built):
                 assert (m["log_likelihood"], m["nll"]) == ("-inf", "inf")
 
 
+def test_the_score_command_reads_the_models_where_the_score_stage_does():
+    import shlex
+
+    from stages import score_cli
+
+    stage = PIPELINE["score"]
+    defaults = [score_cli.VOCAB, score_cli.MODEL, score_cli.NN]
+    assert shlex.split(stage["cmd"])[3:6] == defaults  # score.main's vocab_json, model_arpa, nn_dir
+    assert set(defaults) <= set(stage["deps"])
+
+
 def test_the_score_command_prints_the_lecture_table_for_any_names(built):
     import sys
 
     itos = vocab(built)
     name = "".join(itos[1:4])  # the first three characters of the vocabulary
-    out = built.run(sys.executable, "-m", "stages.score", name).stdout.splitlines()
+    out = built.run(sys.executable, "-m", "stages.score_cli", name).stdout.splitlines()
     Q = models_of(built)
     expected = []
     for model in ("counts", "nn", "uniform"):
