@@ -302,7 +302,8 @@ def test_alpha_zero_with_an_unseen_held_out_bigram_reports_inf(tmp_path):
     assert "warning: counts model gives val an infinite NLL: 3 of its 6 predictions have probability 0" in repro.stderr
     assert "Infinity" not in repo.read("metrics/eval.json") and "NaN" not in repo.read("metrics/eval.json")
     shown = json.loads(repo.dvc("metrics", "show", "--json").stdout)
-    assert shown[""]["data"]["metrics/eval.json"]["data"]["counts"]["val"]["nll"] == "inf"
+    assert shown[""]["data"]["metrics/nll.json"]["data"]["counts"]["val"] == "inf"
+    assert "counts.val.zero_prob" in repo.dvc("metrics", "show", "metrics/eval.json").stdout  # the count, by name
 
 
 def test_training_that_does_not_converge_fails_naming_its_params_and_keeps_the_lock(tmp_path):
@@ -457,7 +458,7 @@ def read_model(tmp_path, reader, model_arpa):
     """Run the score command on 'ab' with --model model_arpa, or evaluate on it (writing eval.json)."""
     if reader == "score":
         return run_stage(tmp_path, "score_cli", "ab", "--model", model_arpa)
-    paths = ("data/prepared/vocab.json", "data/counts", model_arpa, "data/nn", "eval.json", "probs.csv")
+    paths = ("data/prepared/vocab.json", "data/counts", model_arpa, "data/nn", "nll.json", "eval.json", "probs.csv")
     return run_stage(tmp_path, "evaluate", *paths)
 
 
@@ -521,7 +522,7 @@ def test_a_bad_line_of_the_arpa_file_is_named(tmp_path, reader, line, message):
     done = read_model(tmp_path, reader, "bad.arpa")
     assert_clean_error(done, f"error: bad.arpa:{lineno}: {message}")
     assert done.stdout == b""  # no table printed before the error
-    assert not (tmp_path / "eval.json").exists() and not (tmp_path / "probs.csv").exists()
+    assert not any((tmp_path / out).exists() for out in ("nll.json", "eval.json", "probs.csv"))
 
 
 @pytest.mark.parametrize("reader", READERS)
