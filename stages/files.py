@@ -61,8 +61,9 @@ def blocks(f, size):
 
 
 # Names that moved to modules of their own, for the code that still reaches them here (stages/count.py,
-# arpa.py and params.py, benchmarks/bench.py) until it imports them from there. Each is imported only
-# when asked for, so this module imports none of them, and a stage's deps stay the modules it uses.
+# arpa.py and params.py, benchmarks/bench.py, tests/test_model.py) until it imports them from there. Each
+# is imported only when asked for, so this module imports none of them and a stage's deps stay the modules
+# it uses.
 _MOVED = {  # name here: (its module, its name there)
     "InputError": ("cli", "InputError"),
     "run": ("cli", "run"),

@@ -3,16 +3,17 @@ each bigram's probability and log-probability, then the name's log-likelihood an
 
     python -m stages.score_cli emma andrejq
 
-Reads the models where `dvc repro` writes them (VOCAB, MODEL and NN, the score stage's deps in
-dvc.yaml; --vocab, --model and --nn read others), writes nothing, and reads names as prepare
-reads the corpus (prepare.lowercase). A name the corpus cannot spell is named and the command
-exits 1. The score stage (stages/score.py) scores params.yaml's names and writes their metrics.
+Reads the models where `dvc repro` writes them, the score stage's inputs in dvc.yaml (--vocab,
+--model and --nn read others), writes nothing, and reads names as prepare reads the corpus
+(prepare.lowercase). A name the corpus cannot spell is named and the command exits 1. The score
+stage (stages/score.py) scores params.yaml's names and writes their metrics.
 """
 
 import argparse
 
 from stages import cli, params, score, trained
 
+# where dvc.yaml's score stage reads them (a test checks it)
 VOCAB = "data/prepared/vocab.json"
 MODEL = "data/model.arpa"
 NN = "data/nn"
