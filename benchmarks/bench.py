@@ -42,8 +42,8 @@ from pathlib import Path
 
 import yaml
 
-from stages import files
 from stages.model import backoff, corpus, counting, evaluation, kneser_ney, models, network
+from stages.names import read_names
 from tools.sandbox import ROOT, Repo
 
 CORPUS = "data/names.txt"  # params.yaml's default names file, replaced in each copy
@@ -474,7 +474,7 @@ def quality(cfg):
 
     torch.set_num_threads(1)  # as train_nn
     prep, nn, grid = cfg["prepare"], cfg["train_nn"], cfg["alpha_curve"]
-    names = files.read_names(ROOT / prep["names_file"], prep["lowercase"])
+    names = read_names(ROOT / prep["names_file"], prep["lowercase"])
     split = corpus.split_of(len(names), prep["val_frac"], prep["test_frac"], seed=prep["seed"])  # (n,) 0, 1, 2
     train_names, val_names = (list(itertools.compress(names, (split == k).tolist())) for k in (0, 1))
     itos = corpus.build_vocab(names)

@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from stages import files
+from stages.cli import InputError
 from stages.model import backoff, counting
 
 SPACE = "<space>"
@@ -120,11 +121,11 @@ def read(path, itos):
                 elif levels and line:
                     _parse(line, len(levels), index, len(itos), levels[-1], f"{path}:{lineno}")
     except FileNotFoundError:
-        raise files.InputError(f"{path}: no such file; run dvc repro first") from None
+        raise InputError(f"{path}: no such file; run dvc repro first") from None
     except UnicodeDecodeError:
-        raise files.InputError(f"{path}: not UTF-8 text") from None
+        raise InputError(f"{path}: not UTF-8 text") from None
     if not levels:
-        raise files.InputError(f"{path}: not an ARPA file (no \\1-grams: section)")
+        raise InputError(f"{path}: not an ARPA file (no \\1-grams: section)")
     # a line's back-off weight is its n-gram's as a history one level up; level 1 backs off from nothing
     shifted = [([0], [0.0])] + [(histories, bos) for _, _, histories, bos in levels[:-1]]
     return backoff.Model([_level(g, p, *up) for (g, p, _, _), up in zip(levels, shifted, strict=True)], len(itos))
@@ -135,7 +136,7 @@ def _parse(line, m, index, V, level, where):
     fields = line.split("\t")
     words = fields[1].split(" ") if len(fields) > 1 else []
     if len(fields) not in (2, 3) or len(words) != m:
-        raise files.InputError(f"{where}: not a line of {m}-grams (log10 p, tab, {m} tokens, [tab, log10 back-off])")
+        raise InputError(f"{where}: not a line of {m}-grams (log10 p, tab, {m} tokens, [tab, log10 back-off])")
     if words == ["<unk>"]:
         return
     try:
@@ -144,13 +145,13 @@ def _parse(line, m, index, V, level, where):
             g = g * V + index[w]
         logp, logbo = float(fields[0]), float(fields[2]) if len(fields) == 3 else None
     except KeyError as e:
-        raise files.InputError(f"{where}: token {e.args[0]!r} is not in this corpus's vocabulary") from None
+        raise InputError(f"{where}: token {e.args[0]!r} is not in this corpus's vocabulary") from None
     except ValueError:
-        raise files.InputError(f"{where}: not a number: {line!r}") from None
+        raise InputError(f"{where}: not a number: {line!r}") from None
     if not logp <= 0:  # NaN fails it too
-        raise files.InputError(f"{where}: log10 probability {fields[0]} is not a number <= 0")
+        raise InputError(f"{where}: log10 probability {fields[0]} is not a number <= 0")
     if logbo is not None and not logbo <= MAX_LOG10:
-        raise files.InputError(f"{where}: log10 back-off weight {fields[2]} is not a number <= {MAX_LOG10}")
+        raise InputError(f"{where}: log10 back-off weight {fields[2]} is not a number <= {MAX_LOG10}")
     ngrams, probs, histories, bos = level
     if words != ["<s>"]:  # <s> is never predicted: its line holds only its weight as a history
         ngrams.append(g)

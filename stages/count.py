@@ -9,13 +9,13 @@ import os
 
 import numpy as np
 
-from stages import files, params
+from stages import cli, counts_table, files, formats, params
 from stages.model import counting, network
 
 
 def main(prepared_dir, counts_dir):
     order = params.load("model")["order"]
-    itos = files.read_json(os.path.join(prepared_dir, "vocab.json"))
+    itos = formats.read_json(os.path.join(prepared_dir, "vocab.json"))
     V = len(itos)
     ngrams = {  # each split's (ngrams, counts), as the n-grams that occur
         split: counting.count_ngrams(files.read_chunks(os.path.join(prepared_dir, f"{split}.txt")), itos, order)
@@ -23,14 +23,14 @@ def main(prepared_dir, counts_dir):
     }
     contexts = len(np.unique(ngrams["train"][0] // V))  # train's, before any table of them is made
     if (cells := contexts * V) > network.MAX_W_CELLS:
-        raise files.InputError(
+        raise cli.InputError(
             f"params.yaml: model.order = {order} gives {contexts:,} contexts in train, a W of "
             f"{cells:,} cells with V = {V}, over the budget of {network.MAX_W_CELLS:,}; lower model.order"
         )
     counts = {split: counting.table(*pair, V) for split, pair in ngrams.items()}
 
     for split, table in counts.items():
-        files.write_counts(os.path.join(counts_dir, f"{split}.csv"), table, itos, order)
+        counts_table.write(os.path.join(counts_dir, f"{split}.csv"), table, itos, order)
     print(
         ", ".join(f"{split} {table.N.sum()} predictions" for split, table in counts.items())
         + f"; {len(counts['train'].contexts)} contexts in train"
@@ -38,4 +38,4 @@ def main(prepared_dir, counts_dir):
 
 
 if __name__ == "__main__":
-    files.run(main)
+    cli.run(main)

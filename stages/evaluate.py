@@ -1,11 +1,17 @@
-"""evaluate: NLL and perplexity of every model (stages/model/models.py) on every split; P and softmax(W) to plot."""
+"""evaluate: NLL and perplexity of every model (stages/model/models.py) on every split; P and softmax(W) to plot.
+
+Two metrics files: nll_json, the mean NLL of each model on each split, what a learner compares
+(dvc.yaml's only metrics, so `dvc metrics show` fits a terminal); eval_json, the full report
+(`dvc metrics show metrics/eval.json`): each NLL with its perplexity, its number of predictions
+and how many have probability 0, which explains an infinite NLL, and KL(P || softmax(W)) on train.
+"""
 
 import math
 import os
 import sys
 
-from stages import arpa, files
-from stages.model import corpus, counting, evaluation, models
+from stages import cli, counts_table, files, formats, trained
+from stages.model import corpus, counting, evaluation
 
 
 def score(Q, N):
@@ -14,11 +20,9 @@ def score(Q, N):
     return {"nll": nll, "ppl": math.exp(nll), "bigrams": int(N.sum()), "zero_prob": evaluation.zero_prob(Q, N)}
 
 
-def main(vocab_json, counts_dir, model_arpa, nn_dir, eval_json, probs_csv):
-    itos = files.read_json(vocab_json)
-    counts = {split: files.read_counts(os.path.join(counts_dir, f"{split}.csv"), itos) for split in files.SPLITS}
-    counts_model = arpa.read(model_arpa, itos)
-    every = models.rows(counts_model, files.read_W(nn_dir, itos, counts_model.order))
+def main(vocab_json, counts_dir, model_arpa, nn_dir, nll_json, eval_json, probs_csv):
+    itos, order, every = trained.load(vocab_json, model_arpa, nn_dir)
+    counts = {split: counts_table.read(os.path.join(counts_dir, f"{split}.csv"), itos) for split in files.SPLITS}
 
     # each model's rows for each split's contexts (C_split, V): a context train lacks gets the uniform row
     metrics = {
@@ -27,17 +31,19 @@ def main(vocab_json, counts_dir, model_arpa, nn_dir, eval_json, probs_csv):
     train = counts["train"]
     P = every["counts"][train.contexts]  # (C, V) the counts model on train's contexts
     Q = every["nn"][train.contexts]  # (C, V) softmax(W) on them, W's rows
+    nll = {name: {split: m["nll"] for split, m in by_split.items()} for name, by_split in metrics.items()}
     metrics["kl_counts_nn"] = evaluation.kl(P, Q, train.N)
 
     for split, m in metrics["counts"].items():  # only counts can give 0: train_nn refuses such a network
         if m["zero_prob"]:
             print(
                 f"warning: counts model gives {split} an infinite NLL: {m['zero_prob']} of its {m['bigrams']} "
-                "predictions have probability 0 (they never occur in train, and smooth.alpha = 0)",
+                f"predictions have probability 0 (they never occur in train, and smooth.alpha = 0; {eval_json})",
                 file=sys.stderr,
             )
-    files.write_json(eval_json, metrics)
-    labels = corpus.context_labels(train.contexts, itos, counts_model.order)
+    formats.write_json(nll_json, nll)
+    formats.write_json(eval_json, metrics)
+    labels = corpus.context_labels(train.contexts, itos, order)
     rows = counting.shown_rows(train.N)  # all V at order 2
     columns = counting.shown_columns(train.N)  # all V when V <= counting.SHOWN
     kl = evaluation.kl_rows(P, Q, train.N)  # (C,) each context's share of kl_counts_nn
@@ -47,8 +53,8 @@ def main(vocab_json, counts_dir, model_arpa, nn_dir, eval_json, probs_csv):
         if len(columns) < len(itos):  # the other characters' probability, summed
             rest = (float(1 - P[i, columns].sum()), float(1 - Q[i, columns].sum()))
             table.append((labels[i], "…", *rest, float(kl[i])))
-    files.write_table(probs_csv, ["prev", "next", "P", "softmax_W", "kl"], table)
+    formats.write_table(probs_csv, ["prev", "next", "P", "softmax_W", "kl"], table)
 
 
 if __name__ == "__main__":
-    files.run(main)
+    cli.run(main)

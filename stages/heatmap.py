@@ -5,19 +5,19 @@ A stage of its own, after count, so that the counts a model is estimated from do
 picture: `dvc repro smooth` never draws it.
 """
 
-from stages import files, params, plots
+from stages import cli, counts_table, formats, params, plots
 from stages.model import corpus, counting
 
 
 def main(vocab_json, train_counts_csv, heatmap_png, top_bigrams_csv):
     order = params.load("model")["order"]
-    itos = files.read_json(vocab_json)
-    train = files.read_counts(train_counts_csv, itos)
+    itos = formats.read_json(vocab_json)
+    train = counts_table.read(train_counts_csv, itos)
 
     labels = corpus.context_labels(train.contexts, itos, order)
     plots.count_heatmap(heatmap_png, train.N, labels, itos)
-    files.write_table(top_bigrams_csv, ["bigram", "count", "share"], counting.top_bigrams(train.N, labels, itos))
+    formats.write_table(top_bigrams_csv, ["bigram", "count", "share"], counting.top_bigrams(train.N, labels, itos))
 
 
 if __name__ == "__main__":
-    files.run(main)
+    cli.run(main)

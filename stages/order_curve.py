@@ -7,7 +7,7 @@ far Kneser-Ney's back-off carries on. For a run per order, with every metric, us
 `dvc exp run -S model.order=...`.
 """
 
-from stages import files, params
+from stages import cli, files, formats, params
 from stages.model import corpus, counting, orders
 
 
@@ -15,10 +15,10 @@ def main(vocab_json, train_txt, val_txt, curve_csv):
     max_order = params.load("order_curve")["max_order"]
     order = params.load("model")["order"]  # the chosen order and method, marked on the curve
     smooth = params.load("smooth")
-    itos = files.read_json(vocab_json)
+    itos = formats.read_json(vocab_json)
     for key, k in (("order_curve.max_order", max_order), ("model.order", order)):
         if len(itos) ** k >= corpus.MAX_NGRAM_ID:
-            raise files.InputError(
+            raise cli.InputError(
                 f"params.yaml: {key} = {k} is too long a context for V = {len(itos)} characters: "
                 f"V**{key.split('.')[1]} must stay below 2**63, the n-grams' numbering; lower {key}"
             )
@@ -29,7 +29,7 @@ def main(vocab_json, train_txt, val_txt, curve_csv):
     curve = orders.order_curve(train, val, len(itos), top, smooth["alpha"])
 
     chosen = (order, smooth["method"])
-    files.write_table(
+    formats.write_table(
         curve_csv,
         ["order", "method", "train_nll", "val_nll", "chosen"],
         [(*row, int(row[:2] == chosen)) for row in curve],
@@ -37,4 +37,4 @@ def main(vocab_json, train_txt, val_txt, curve_csv):
 
 
 if __name__ == "__main__":
-    files.run(main)
+    cli.run(main)

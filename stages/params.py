@@ -4,7 +4,7 @@ import math
 
 import yaml
 
-from stages.files import InputError
+from stages.cli import InputError
 
 PARAMS_FILE = "params.yaml"
 

@@ -12,7 +12,7 @@ import sys
 
 import torch
 
-from stages import files, params
+from stages import cli, counts_table, formats, params
 from stages.model import counting, evaluation, network
 
 
@@ -20,15 +20,15 @@ def main(vocab_json, train_csv, val_csv, curve_csv):
     cfg = params.load("reg_curve")
     net = params.load("train_nn")  # how each point trains, and the chosen reg, marked on the curve
     torch.set_num_threads(1)  # small ops gain nothing from threads, and lose to a busy core
-    itos = files.read_json(vocab_json)
-    train = files.read_counts(train_csv, itos)
-    N_val, val_rest = counting.align(files.read_counts(val_csv, itos), train.contexts)
+    itos = formats.read_json(vocab_json)
+    train = counts_table.read(train_csv, itos)
+    N_val, val_rest = counting.align(counts_table.read(val_csv, itos), train.contexts)
 
     grid = evaluation.log_grid(cfg["log10_min"], cfg["log10_max"], net["reg"])
     with pool(len(grid)) as workers:
         curve = network.reg_curve(train.N, N_val, grid, net["seed"], net["steps"], net["lr"], val_rest, map=workers.map)
 
-    files.write_table(
+    formats.write_table(
         curve_csv,
         ["reg", "train_nll", "val_nll", "diverged", "chosen"],
         [(*row, int(row[0] == net["reg"])) for row in curve],
@@ -46,4 +46,4 @@ def pool(points):
 
 
 if __name__ == "__main__":
-    files.run(main)
+    cli.run(main)

@@ -3,8 +3,8 @@
 import os
 import statistics
 
-from stages import arpa, files, params
-from stages.model import models, sampling
+from stages import cli, files, formats, params, trained
+from stages.model import sampling
 
 
 class Float32:
@@ -19,20 +19,19 @@ class Float32:
 
 def main(vocab_json, train_txt, model_arpa, nn_dir, samples_dir, samples_json):
     cfg = params.load("sample")
-    itos = files.read_json(vocab_json)
-    counts_model = arpa.read(model_arpa, itos)
+    itos, order, models = trained.load(vocab_json, model_arpa, nn_dir)
     train = {name for chunk in files.read_chunks(train_txt) for name in chunk}  # the distinct names only
 
     samples = {  # each from float32 probabilities, as the lecture's torch.multinomial draws them
         name: sampling.sample(
-            Float32(rows), itos, num=cfg["num"], max_len=cfg["max_len"], seed=cfg["seed"], order=counts_model.order
+            Float32(rows), itos, num=cfg["num"], max_len=cfg["max_len"], seed=cfg["seed"], order=order
         )
-        for name, rows in models.rows(counts_model, files.read_W(nn_dir, itos, counts_model.order)).items()
+        for name, rows in models.items()
     }
 
     for name, names in samples.items():
         files.write_lines(os.path.join(samples_dir, f"{name}.txt"), names)
-    files.write_json(
+    formats.write_json(
         samples_json,
         {
             name: {
@@ -46,4 +45,4 @@ def main(vocab_json, train_txt, model_arpa, nn_dir, samples_dir, samples_json):
 
 
 if __name__ == "__main__":
-    files.run(main)
+    cli.run(main)

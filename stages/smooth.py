@@ -4,15 +4,15 @@ backs off to shorter contexts (stages/model/kneser_ney.py)."""
 
 import sys
 
-from stages import arpa, files, params
+from stages import arpa, cli, counts_table, formats, params
 from stages.model import backoff, counting, kneser_ney
 
 
 def main(vocab_json, train_counts_csv, model_arpa):
     cfg = params.load("smooth")
     order = params.load("model")["order"]
-    itos = files.read_json(vocab_json)
-    train = files.read_counts(train_counts_csv, itos)
+    itos = formats.read_json(vocab_json)
+    train = counts_table.read(train_counts_csv, itos)
 
     if cfg["method"] == "add_alpha":
         P = counting.smooth(train.N, alpha=cfg["alpha"])  # (C, V), rows sum to 1
@@ -32,4 +32,4 @@ def main(vocab_json, train_counts_csv, model_arpa):
 
 
 if __name__ == "__main__":
-    files.run(main)
+    cli.run(main)

@@ -9,7 +9,7 @@ import sys
 
 import torch
 
-from stages import files, params
+from stages import cli, counts_table, formats, params, weights
 from stages.model import corpus, counting, network
 
 
@@ -17,22 +17,22 @@ def main(vocab_json, train_csv, val_csv, nn_dir, loss_csv):
     cfg = params.load("train_nn")
     order = params.load("model")["order"]
     torch.set_num_threads(1)  # small ops gain nothing from threads, and lose to a busy core
-    itos = files.read_json(vocab_json)
-    train = files.read_counts(train_csv, itos)
+    itos = formats.read_json(vocab_json)
+    train = counts_table.read(train_csv, itos)
     # val's counts on train's contexts (C, V), and how many predictions of val follow other contexts
-    N_val, val_rest = counting.align(files.read_counts(val_csv, itos), train.contexts)
+    N_val, val_rest = counting.align(counts_table.read(val_csv, itos), train.contexts)
 
     try:
         W, log = network.train(train.N, N_val, cfg["seed"], cfg["steps"], cfg["lr"], cfg["reg"], val_rest)
     except network.Diverged as e:
-        raise files.InputError(
+        raise cli.InputError(
             f"params.yaml: training does not converge with train_nn.lr = {cfg['lr']}, "
             f"train_nn.reg = {cfg['reg']} and train_nn.steps = {cfg['steps']}: {e}; "
             "lower train_nn.reg, or change train_nn.lr or train_nn.steps"
         ) from None
 
-    files.write_W(nn_dir, W, corpus.context_labels(train.contexts, itos, order))
-    files.write_table(loss_csv, network.LogRow._fields, log)
+    weights.write(nn_dir, W, corpus.context_labels(train.contexts, itos, order))
+    formats.write_table(loss_csv, network.LogRow._fields, log)
     last = log[-1]
     if last.lr < cfg["lr"]:
         first = next(row.step for row in log if row.lr < cfg["lr"])
@@ -47,4 +47,4 @@ def main(vocab_json, train_csv, val_csv, nn_dir, loss_csv):
 
 
 if __name__ == "__main__":
-    files.run(main)
+    cli.run(main)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import yaml
 
-from stages import files, params
+from stages import cli, files, formats, params
 from tests.conftest import ROOT, Repo
 
 DEFAULTS = yaml.safe_load((ROOT / "params.yaml").read_text())
@@ -115,7 +115,7 @@ def test_an_order_whose_w_would_not_fit_is_refused_by_count(tmp_path, monkeypatc
     assert cells < 4**3  # fewer than the dense W's
     args = ("prepared", "counts")
     monkeypatch.setattr(network, "MAX_W_CELLS", cells - 1)
-    with pytest.raises(files.InputError) as refused:
+    with pytest.raises(cli.InputError) as refused:
         count.main(*args)
     message = str(refused.value)
     for fragment in ["model.order = 3", f"{cells // 4:,} contexts in train", f"{cells:,} cells", f"{cells - 1:,}"]:
@@ -273,7 +273,7 @@ def test_atomic_write_leaves_nothing_behind_on_failure(tmp_path):
 
 
 def test_metrics_are_strict_readable_json(tmp_path):
-    files.write_json(str(tmp_path / "m.json"), {"nll": math.inf, "ll": -math.inf, "none": math.nan, "name": "анна"})
+    formats.write_json(str(tmp_path / "m.json"), {"nll": math.inf, "ll": -math.inf, "none": math.nan, "name": "анна"})
     text = (tmp_path / "m.json").read_text(encoding="utf-8")
     assert json.loads(text) == {"nll": "inf", "ll": "-inf", "none": None, "name": "анна"}
     assert "анна" in text and "Infinity" not in text and "NaN" not in text
@@ -302,7 +302,8 @@ def test_alpha_zero_with_an_unseen_held_out_bigram_reports_inf(tmp_path):
     assert "warning: counts model gives val an infinite NLL: 3 of its 6 predictions have probability 0" in repro.stderr
     assert "Infinity" not in repo.read("metrics/eval.json") and "NaN" not in repo.read("metrics/eval.json")
     shown = json.loads(repo.dvc("metrics", "show", "--json").stdout)
-    assert shown[""]["data"]["metrics/eval.json"]["data"]["counts"]["val"]["nll"] == "inf"
+    assert shown[""]["data"]["metrics/nll.json"]["data"]["counts"]["val"] == "inf"
+    assert "counts.val.zero_prob" in repo.dvc("metrics", "show", "metrics/eval.json").stdout  # the count, by name
 
 
 def test_training_that_does_not_converge_fails_naming_its_params_and_keeps_the_lock(tmp_path):
@@ -372,7 +373,7 @@ def test_a_learning_rate_that_overshoots_is_halved_and_said(tmp_path):
 
 
 def test_the_score_command_before_dvc_repro_says_to_run_it(repo):
-    done = repo.run(sys.executable, "-m", "stages.score", "emma", check=False)
+    done = repo.run(sys.executable, "-m", "stages.score_cli", "emma", check=False)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert done.stderr == "error: data/prepared/vocab.json: no such file; run dvc repro first\n"
 
@@ -401,7 +402,7 @@ def score_inputs(tmp_path, itos):
 
 def test_the_score_command_scores_what_it_can_and_names_the_rest(tmp_path):
     score_inputs(tmp_path, [".", "a", "b", "é"])
-    done = run_stage(tmp_path, "score", "AB", "abc", "", "bé", "a.b", prepare={"lowercase": True})
+    done = run_stage(tmp_path, "score_cli", "AB", "abc", "", "bé", "a.b", prepare={"lowercase": True})
     out, err = done.stdout.decode(), done.stderr.decode()
     assert done.returncode == 1 and "Traceback" not in err, err
     assert "ab: " in out and "bé: " in out and "abc" not in out  # scored, lowercased as the corpus is
@@ -410,16 +411,14 @@ def test_the_score_command_scores_what_it_can_and_names_the_rest(tmp_path):
     assert "warning: 'a.b' is not scored: it contains '.', the word boundary token" in err
     assert err.endswith("error: 3 of the names given are not scored\n"), err
 
-    done = run_stage(tmp_path, "score", "AB", prepare={"lowercase": False})
+    done = run_stage(tmp_path, "score_cli", "AB", prepare={"lowercase": False})
     assert done.returncode == 1 and "character 'A' is not in this corpus's vocabulary" in done.stderr.decode()
 
 
 def test_the_score_stage_leaves_out_names_the_corpus_cannot_spell(tmp_path):
     score_inputs(tmp_path, [".", "a", "b"])
     (tmp_path / "names.txt").write_text("Ab\nba\nbb\n")
-    options = {"vocab": "data/prepared/vocab.json", "model": "data/model.arpa", "nn": "data/nn"}
-    options |= {"metrics": "s.json", "table": "s.csv"}
-    args = [x for option, path in options.items() for x in (f"--{option}", path)]
+    args = ["data/prepared/vocab.json", "data/model.arpa", "data/nn", "s.json", "s.csv"]
     done = run_stage(
         tmp_path,
         "score",
@@ -458,8 +457,8 @@ def model_inputs(tmp_path, itos):
 def read_model(tmp_path, reader, model_arpa):
     """Run the score command on 'ab' with --model model_arpa, or evaluate on it (writing eval.json)."""
     if reader == "score":
-        return run_stage(tmp_path, "score", "ab", "--model", model_arpa)
-    paths = ("data/prepared/vocab.json", "data/counts", model_arpa, "data/nn", "eval.json", "probs.csv")
+        return run_stage(tmp_path, "score_cli", "ab", "--model", model_arpa)
+    paths = ("data/prepared/vocab.json", "data/counts", model_arpa, "data/nn", "nll.json", "eval.json", "probs.csv")
     return run_stage(tmp_path, "evaluate", *paths)
 
 
@@ -523,7 +522,7 @@ def test_a_bad_line_of_the_arpa_file_is_named(tmp_path, reader, line, message):
     done = read_model(tmp_path, reader, "bad.arpa")
     assert_clean_error(done, f"error: bad.arpa:{lineno}: {message}")
     assert done.stdout == b""  # no table printed before the error
-    assert not (tmp_path / "eval.json").exists() and not (tmp_path / "probs.csv").exists()
+    assert not any((tmp_path / out).exists() for out in ("nll.json", "eval.json", "probs.csv"))
 
 
 @pytest.mark.parametrize("reader", READERS)

@@ -17,8 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stages import arpa, files
+from stages import arpa, files, formats
 from stages.model import backoff, corpus, counting, kneser_ney
+from stages.names import read_names
 from tests import reference
 from tests.conftest import ROOT, Repo
 
@@ -260,7 +261,7 @@ def test_some_discounts_are_defined_on_the_small_corpora():
 @pytest.fixture(scope="module")
 def default_split():
     """(train, val, itos, test): the default corpus split as makemore splits it (prepare, default params)."""
-    names = files.read_names(str(ROOT / "data/names.txt"), lowercase=True)
+    names = read_names(str(ROOT / "data/names.txt"), lowercase=True)
     split = corpus.split_of(len(names), 0.1, 0.1, seed=42).tolist()
     train, val, test = ([name for name, s in zip(names, split, strict=True) if s == k] for k in (0, 1, 2))
     return train, val, corpus.build_vocab(names), test
@@ -437,12 +438,12 @@ def test_the_pipeline_with_kneser_ney_at_order_4(tmp_path):
     repo = Repo(tmp_path / "repo")
     repo.set_params(smooth={"method": "kneser_ney"}, model={"order": 4})
     done = repo.dvc("repro")
-    metrics = files.read_json(str(repo.path / "metrics/eval.json"))
+    metrics = formats.read_json(str(repo.path / "metrics/eval.json"))
 
     # the reference on the split prepare wrote, over the vocabulary of every name
     train, val, test = (repo.read(f"data/prepared/{split}.txt").splitlines() for split in ("train", "val", "test"))
     itos = reference.vocab(train + val + test)
-    assert files.read_json(str(repo.path / "data/prepared/vocab.json")) == itos
+    assert formats.read_json(str(repo.path / "data/prepared/vocab.json")) == itos
     prob = reference.kneser_ney(train, 4, itos)
     terms = [-math.log(prob(context, ch)) for name in val for context, ch in reference.windows(name, 4)]
     assert metrics["counts"]["val"]["bigrams"] == len(terms)

@@ -15,8 +15,9 @@ import pandas as pd
 import pytest
 import torch
 
-from stages import files, score
+from stages import score
 from stages.model import corpus, counting, evaluation, models, network, sampling
+from stages.names import read_names
 from tests import reference
 from tests.conftest import ROOT, Repo
 
@@ -252,7 +253,7 @@ def one_thread():
 
 @pytest.mark.parametrize("order, size", [(2, 2000), (3, 500)])
 def test_lecture_train_is_train(order, size, one_thread):
-    names = files.read_names("data/names.txt", lowercase=True)[:size]  # real names: no step overshoots at lr 50
+    names = read_names("data/names.txt", lowercase=True)[:size]  # real names: no step overshoots at lr 50
     itos = corpus.build_vocab(names)
     N = counting.count(*corpus.contexts(names, itos, order), len(itos)).N  # (C, V)
     xs, ys = predictions(N)

@@ -7,8 +7,9 @@ import pytest
 import torch
 import yaml
 
-from stages import files, params
+from stages import params
 from stages.model import corpus, counting, evaluation, network, sampling
+from stages.names import read_names
 from tests import reference
 from tests.conftest import ROOT
 
@@ -20,7 +21,7 @@ ACCENTED = ["zoë", "josé", "émile", "ana"]
 
 @pytest.fixture(scope="module")
 def names():
-    return files.read_names("data/names.txt", lowercase=True)
+    return read_names("data/names.txt", lowercase=True)
 
 
 def sparse(words, itos, order=2):

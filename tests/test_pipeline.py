@@ -339,6 +339,10 @@ def test_evaluate_metrics_equal_the_lecture_loop(built):
     assert metrics["kl_counts_nn"] == pytest.approx(kl, rel=1e-6) and kl > 0
     shown = json.loads(built.dvc("metrics", "show", "--json").stdout)
     assert "error" not in json.dumps(shown)
+    # `dvc metrics show` lists each model's NLL on each split, the same numbers, in a row a terminal fits
+    nll = {name: {split: metrics[name][split]["nll"] for split in SPLITS} for name in models}
+    assert shown[""]["data"] == {"metrics/nll.json": {"data": nll}}
+    assert max(map(len, built.dvc("metrics", "show").stdout.splitlines())) <= 200
 
 
 def test_sample_draws_the_lecture_names_from_every_model(built):
@@ -410,12 +414,23 @@ def test_score_writes_every_name_bigram_by_bigram_as_the_lecture_loop(built):
                 assert (m["log_likelihood"], m["nll"]) == ("-inf", "inf")
 
 
+def test_the_score_command_reads_the_models_where_the_score_stage_does():
+    import shlex
+
+    from stages import score_cli
+
+    stage = PIPELINE["score"]
+    defaults = [score_cli.VOCAB, score_cli.MODEL, score_cli.NN]
+    assert shlex.split(stage["cmd"])[3:6] == defaults  # score.main's vocab_json, model_arpa, nn_dir
+    assert set(defaults) <= set(stage["deps"])
+
+
 def test_the_score_command_prints_the_lecture_table_for_any_names(built):
     import sys
 
     itos = vocab(built)
     name = "".join(itos[1:4])  # the first three characters of the vocabulary
-    out = built.run(sys.executable, "-m", "stages.score", name).stdout.splitlines()
+    out = built.run(sys.executable, "-m", "stages.score_cli", name).stdout.splitlines()
     Q = models_of(built)
     expected = []
     for model in ("counts", "nn", "uniform"):
@@ -562,7 +577,8 @@ def test_no_smoothing_shows_in_metrics_diff_as_an_infinite_score(repo):
     repo.commit("one name")
     repo.set_params(smooth={"alpha": 0})
     repo.dvc("repro")
-    diff = json.loads(repo.dvc("metrics", "diff", "--json").stdout)["metrics/score.json"]
+    diff = json.loads(repo.dvc("metrics", "diff", "--json", "--targets", "metrics/score.json").stdout)
+    diff = diff["metrics/score.json"]
     assert isinstance(diff[f"{name}.counts.nll"]["old"], float) and diff[f"{name}.counts.nll"]["new"] == "inf"
 
 
@@ -597,5 +613,5 @@ def test_changing_alpha_reruns_only_what_depends_on_it(repo):
     a, b = after["counts"]["train"]["nll"], before["counts"]["train"]["nll"]
     assert (a <= b) if new < old else (a >= b)
     metrics_diff = json.loads(repo.dvc("metrics", "diff", "--json").stdout)
-    assert ("counts.train.nll" in metrics_diff["metrics/eval.json"]) == (a != b)
-    assert any(key.startswith("counts.") for key in metrics_diff["metrics/eval.json"])
+    assert ("counts.train" in metrics_diff["metrics/nll.json"]) == (a != b)
+    assert any(key.startswith("counts.") for key in metrics_diff["metrics/nll.json"])

@@ -21,8 +21,9 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stages import arpa, files
+from stages import arpa, cli, counts_table, files, weights
 from stages.model import backoff, corpus, counting, evaluation, kneser_ney, models, network, sampling
+from stages.names import read_name_chunks
 from tests import reference
 from tools.sandbox import Repo
 
@@ -117,7 +118,7 @@ def arpa_prob(grams, context, ch):
 
 
 # hypothesis: names over a few characters, among them the CSV's separator and quote, a non-ASCII letter
-# and perhaps a space (inside a name: files.read_name_chunks strips them)
+# and perhaps a space (inside a name: names.read_name_chunks strips them)
 @st.composite
 def corpora(draw, splits=1):
     """`splits` lists of 1 to 8 names each, over one small alphabet (V <= 5)."""
@@ -250,15 +251,15 @@ def test_the_long_table_round_trips_and_holds_exactly_the_ngrams_that_occur(tmp_
 
 def files_round_trip(tmp, counts, itos, order):
     path = str(tmp / "train.csv")
-    files.write_counts(path, counts, itos, order)
-    return files.read_counts(path, itos)
+    counts_table.write(path, counts, itos, order)
+    return counts_table.read(path, itos)
 
 
 def test_the_long_table_grows_with_the_ngrams_not_with_every_possible_context(tmp_path):
     names = ["emma", "olivia", "ava"]
     itos = vocab_of(names)  # V = 8: 8**5 = 32768 possible contexts at order 6
     path = str(tmp_path / "train.csv")
-    files.write_counts(path, sparse_counts(names, itos, 6), itos, 6)
+    counts_table.write(path, sparse_counts(names, itos, 6), itos, 6)
     with open(path, encoding="utf-8") as f:
         lines = f.read().splitlines()
     assert lines[0] == "context,next,count"
@@ -499,15 +500,15 @@ def test_the_network_is_the_lecture_descent_on_the_train_contexts(order):
 def test_w_npy_is_read_without_pickle(tmp_path):
     itos = vocab_of(HAND)
     W = np.arange(6, dtype=np.float32).reshape(2, 3)
-    files.write_W(str(tmp_path), W, [".", "a"])
+    weights.write(str(tmp_path), W, [".", "a"])
     assert np.array_equal(np.load(tmp_path / "W.npy", allow_pickle=False), W)
-    back, contexts = files.read_W(str(tmp_path), itos, order=2)
+    back, contexts = weights.read(str(tmp_path), itos, order=2)
     assert back.dtype == np.float32 and np.array_equal(back, W) and contexts.tolist() == [0, 1]
-    with pytest.raises(files.InputError, match="contexts of 1 characters, a network of order 2, but the counts model"):
-        files.read_W(str(tmp_path), itos, order=3)  # another run's files
+    with pytest.raises(cli.InputError, match="contexts of 1 characters, a network of order 2, but the counts model"):
+        weights.read(str(tmp_path), itos, order=3)  # another run's files
     np.save(tmp_path / "W.npy", np.array([{"not": "numbers"}], dtype=object), allow_pickle=True)  # a pickle inside
     with pytest.raises(ValueError, match="allow_pickle=False"):
-        files.read_W(str(tmp_path), itos, order=2)
+        weights.read(str(tmp_path), itos, order=2)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -560,7 +561,7 @@ def test_the_pipeline_at_order_6_end_to_end(tmp_path):
 def test_names_stream_in_chunks_and_a_bad_line_is_named_in_any_chunk(tmp_path, size):
     path = tmp_path / "names.txt"
     path.write_bytes("Emma\n\n  ava \r\nZoë\nbo\n".encode())
-    chunks = list(files.read_name_chunks(str(path), lowercase=True, size=size))
+    chunks = list(read_name_chunks(str(path), lowercase=True, size=size))
     assert all(len(chunk) <= size for chunk in chunks)
     assert [name for chunk in chunks for name in chunk] == ["emma", "ava", "zoë", "bo"]
     for lineno, bad, message in [
@@ -569,6 +570,6 @@ def test_names_stream_in_chunks_and_a_bad_line_is_named_in_any_chunk(tmp_path, s
         (5, b"a\x01b", "contains control characters"),
     ]:
         path.write_bytes(b"emma\n\nava\nzoe\n" + bad + b"\nbo\n")
-        with pytest.raises(files.InputError, match=rf"names.txt:{lineno}: .*{re.escape(message)}"):
-            for _ in files.read_name_chunks(str(path), lowercase=True, size=size):
+        with pytest.raises(cli.InputError, match=rf"names.txt:{lineno}: .*{re.escape(message)}"):
+            for _ in read_name_chunks(str(path), lowercase=True, size=size):
                 pass

@@ -13,7 +13,7 @@ Every output must be the same bytes on every CPU, though NumPy and PyTorch pick 
 per CPU that round transcendental functions and sums differently in the last bits. So the
 lecture's float32 steps that such noise would reach (the initial W, the training) run in
 float64 or with the C library's functions, and what is written is rounded far above that
-noise: W to float32, metrics and plot data to a few significant digits (stages/files.py).
+noise: W to float32, metrics and plot data to a few significant digits (stages/formats.py).
 """
 
 import functools
