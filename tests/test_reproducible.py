@@ -7,18 +7,11 @@ this CPU run theirs. Every output must still match the committed dvc.lock, metri
 """
 
 import json
-import subprocess
 import sys
 
 import pytest
 
 from tests.conftest import Repo
-
-PROBE = """
-import json, torch
-from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
-print(json.dumps([torch.backends.cpu.get_cpu_capability(), [f for f in __cpu_dispatch__ if __cpu_features__[f]]]))
-"""
 
 
 def machines():
@@ -29,9 +22,11 @@ def machines():
     test_pipeline's fresh clone of the committed project, reproduced with the kernels as found,
     already checks that its outputs match the committed ones.
     """
-    torch_best, numpy_found = json.loads(
-        subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=True).stdout
-    )
+    import torch  # in this process: the kernels a stage run from here picks (the tests import torch anyway)
+    from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+
+    torch_best = torch.backends.cpu.get_cpu_capability()
+    numpy_found = [f for f in __cpu_dispatch__ if __cpu_features__[f]]
     baseline = pytest.param("default", numpy_found, id="baseline")
     if torch_best == "AVX512":
         return [baseline, pytest.param("avx2", [f for f in numpy_found if f != "X86_V3"], id="avx2")]
