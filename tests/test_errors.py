@@ -306,10 +306,8 @@ def test_alpha_zero_with_an_unseen_held_out_bigram_reports_inf(tmp_path):
     assert "counts.val.zero_prob" in repo.dvc("metrics", "show", "metrics/eval.json").stdout  # the count, by name
 
 
-def test_training_that_does_not_converge_fails_naming_its_params_and_keeps_the_lock(tmp_path):
-    repo = Repo(tmp_path / "project")
-    repo.dvc("repro")
-    repo.commit("reproduced")
+def test_training_that_does_not_converge_fails_naming_its_params_and_keeps_the_lock(reproduced):
+    repo = reproduced
     lock = repo.read("dvc.lock")
     p = repo.params()["train_nn"]
     repo.set_params(train_nn={"steps": 1, "lr": 0.5})  # one small step leaves W near its random draw

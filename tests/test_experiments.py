@@ -9,13 +9,10 @@ import pandas as pd
 import pytest
 
 from stages.model import evaluation
-from tests.conftest import Repo
 
 
-def test_an_experiment_shows_its_params_and_metrics(tmp_path):
-    repo = Repo(tmp_path / "project")
-    repo.dvc("repro")
-    repo.commit("baseline")
+def test_an_experiment_shows_its_params_and_metrics(reproduced):
+    repo = reproduced
     baseline = json.loads(repo.read("metrics/eval.json"))
     baseline_curve = pd.read_csv(repo.path / "plots/reg.csv")
 
@@ -61,9 +58,8 @@ def test_an_experiment_shows_its_params_and_metrics(tmp_path):
     assert "my-exp" in table and "smooth.alpha" in table and "counts.val" in table
 
 
-def test_outputs_travel_through_a_remote(tmp_path):
-    repo = Repo(tmp_path / "project")
-    repo.dvc("repro")
+def test_outputs_travel_through_a_remote(reproduced, tmp_path):
+    repo = reproduced
     repo.dvc("remote", "add", "--default", "team", str(tmp_path / "remote"))
     repo.dvc("push")
 
@@ -91,12 +87,12 @@ def nearest(points, value):
     return min(points, key=lambda x: abs(math.log10(x / value)) if value > 0 else x)
 
 
-def test_plots_diff_reads_as_a_comparison(tmp_path):
+def test_plots_diff_reads_as_a_comparison(reproduced):
     """`dvc plots diff HEAD` after new smooth.alpha and train_nn.reg: each revision named, its change from
     the committed one drawn, the chosen values told apart, and a curve no param moved drawn once."""
     import vl_convert
 
-    repo = Repo(tmp_path / "project")
+    repo = reproduced
     committed = repo.params()
     # A curve stage adds its chosen value to the grid when it is off it: the committed values moved to the
     # nearest grid points, so that both revisions' curves have the same points and no param moves them.

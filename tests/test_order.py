@@ -1,5 +1,6 @@
 """Longer contexts (model.order): counts, P, NLL, the network and sampling against the lecture's
-loops with order - 1 boundaries in front of every word (tests/reference.py)."""
+loops with order - 1 boundaries in front of every word (tests/reference.py). The pipeline at another
+order than params.yaml's: test_pipeline's `changed` build (order 3, or 2 when params.yaml says 3)."""
 
 import math
 
@@ -170,49 +171,3 @@ def test_counts_at_any_order_equal_the_padded_loop(words, order):
     full = reference_counts(words, itos, order)
     assert np.array_equal(N, full[contexts]) and not full[np.setdiff1d(np.arange(len(full)), contexts)].any()
     assert N.sum() == sum(len(w) + 1 for w in words)
-
-
-def test_the_pipeline_at_order_3(tmp_path):
-    import json
-
-    import pandas as pd
-    import vl_convert
-
-    from tests.conftest import Repo
-
-    repo = Repo(tmp_path / "project")
-    repo.set_params(model={"order": 3}, smooth={"method": "add_alpha"})  # the lecture's smoothing, at order 3
-    repo.dvc("repro")
-    p = repo.params()
-    itos = json.loads(repo.read("data/prepared/vocab.json"))
-    split = {s: repo.read(f"data/prepared/{s}.txt").split() for s in ("train", "val", "test")}
-    strings = {"keep_default_na": False, "dtype": {"context": str, "next": str}}
-    counts = pd.read_csv(repo.path / "data/counts/train.csv", **strings)
-    assert list(counts.itertuples(index=False, name=None)) == reference.long_counts(split["train"], itos, 3)
-    labels = list(dict.fromkeys(counts.context))
-    assert {len(label) for label in labels} == {2}  # order 3: contexts of 2 characters
-    contexts = corpus.context_ids(labels, itos)
-    full = reference_counts(split["train"], itos, 3)
-    assert contexts.tolist() == np.flatnonzero(full.sum(1)).tolist()  # train's contexts, no other
-    P = reference.probabilities(torch.as_tensor(full), p["smooth"]["alpha"])  # (V**2, V), unseen rows uniform
-    metrics = json.loads(repo.read("metrics/eval.json"))
-    for s, words in split.items():
-        xs, ys = reference.ngrams(words, itos, 3)
-        expected = math.fsum(-math.log(float(P[x, y])) for x, y in zip(xs.tolist(), ys.tolist(), strict=True))
-        assert metrics["counts"][s]["nll"] == pytest.approx(expected / len(xs), rel=1e-6)
-    W = np.load(repo.path / "data/nn/W.npy", allow_pickle=False)
-    labels = repo.read("data/nn/contexts.txt").splitlines()
-    assert labels == reference.seen_contexts(split["train"], itos, 3)  # a row per context of train
-    assert W.shape == (len(contexts), len(itos)) and len(contexts) < len(itos) ** 2
-    drawn = repo.read("data/samples/counts.txt").splitlines()
-    cfg = p["sample"]
-    assert drawn == reference.sample(P, itos, cfg["num"], cfg["seed"], max_len=cfg["max_len"], order=3)
-    assert all(len(bigram) == 3 for bigram in pd.read_csv(repo.path / "plots/score.csv", keep_default_na=False).bigram)
-    shown = json.loads(repo.dvc("plots", "show", "--json").stdout)
-    assert not shown.get("errors")
-    for title, (plot, *_) in shown["data"].items():
-        if plot["type"] == "vega":
-            assert vl_convert.vegalite_to_png(plot["content"]).startswith(b"\x89PNG"), title
-    heatmap = [len(plot[0]["content"]["data"]["values"]) for t, plot in shown["data"].items() if t.startswith("P,")]
-    shown_side = min(len(itos), counting.SHOWN)  # past SHOWN characters, SHOWN - 1 of them and the rest
-    assert heatmap == [shown_side * shown_side]  # the most frequent contexts, as many as columns, not V**2 rows

@@ -296,6 +296,10 @@ PLOTS = [
 (PLOT,) = [title for title, plot in PLOTS if plot.get("template") == "orders"]  # the order curve's title
 
 
+# the tests on `built`, which change it one after another: on one pytest-xdist worker (--dist loadgroup)
+ON_BUILT = pytest.mark.xdist_group("order-curve")
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """A copy of the project on the first 1500 names of the default corpus, max_order 4, the bigram
@@ -325,6 +329,7 @@ def render(repo, *command):
     return plot["content"]["data"]["values"], vl_convert.vegalite_to_svg(plot["content"])
 
 
+@ON_BUILT
 def test_the_stage_in_a_pipeline_writes_the_curve_of_train_and_val(built):
     assert "Running stage 'order_curve'" in built.repro.stdout
     split = {s: built.read(f"data/prepared/{s}.txt").splitlines() for s in ("train", "val")}
@@ -339,6 +344,7 @@ def test_the_stage_in_a_pipeline_writes_the_curve_of_train_and_val(built):
     assert val_nll == pytest.approx(json.loads(built.read("metrics/eval.json"))["counts"]["val"]["nll"], abs=1e-5)
 
 
+@ON_BUILT
 def test_the_stage_reruns_on_its_params_and_nothing_else_does(built):
     p = built.params()
     p["order_curve"]["max_order"] = 3
@@ -355,6 +361,7 @@ def test_the_stage_reruns_on_its_params_and_nothing_else_does(built):
     assert changed == ["order_curve"]
 
 
+@ON_BUILT
 def test_the_plot_shows_both_methods_and_labels_the_chosen_point(built):
     rows, svg = render(built, "show")
     assert len(rows) == 2 * 4
@@ -366,6 +373,7 @@ def test_the_plot_shows_both_methods_and_labels_the_chosen_point(built):
     assert ">train<" in svg and ">val<" in svg and ">val − train<" in svg
 
 
+@ON_BUILT
 def test_plots_diff_labels_each_revisions_chosen_point(built):
     built.commit("the order curve at order 2, add-alpha")
     built.set_params(model={"order": 3}, smooth={"method": "kneser_ney"})
@@ -377,6 +385,7 @@ def test_plots_diff_labels_each_revisions_chosen_point(built):
     assert ">add_alpha (val lowest at order " in svg and ">HEAD: add_alpha" not in svg
 
 
+@ON_BUILT
 def test_with_no_val_the_plot_marks_the_chosen_point_on_train(built):
     built.set_params(prepare={"val_frac": 0})
     built.dvc("repro", "order_curve")

@@ -22,7 +22,7 @@ import yaml
 from stages import arpa
 from stages.model import counting, evaluation
 from tests import reference
-from tests.conftest import ROOT, Repo
+from tests.conftest import ROOT, Repo, shared_build
 from tests.test_sparse import arpa_prob, plain_arpa
 
 PIPELINE = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
@@ -62,18 +62,30 @@ def changed(repo):
     return {**CHANGED, "model": {"order": 2 if order == 3 else 3}, "score": {"names": [names[-1], names[1][::-1]]}}
 
 
-@pytest.fixture(scope="module", params=["committed", "changed"])
+def clone_of_changed(path):
+    """A user's copy with changed() params, reproduced and committed (beside path); at path, a fresh
+    clone of that commit: its `dvc repro`."""
+    user = Repo(path.parent / "user" / "project")
+    user.set_params(**changed(user))
+    user.dvc("repro")
+    user.commit("my params")
+    return Repo(path, source=user.path).dvc("repro")
+
+
+# each build's tests on one pytest-xdist worker (--dist loadgroup), which copies the build once
+@pytest.fixture(
+    scope="module",
+    params=[pytest.param(kind, marks=pytest.mark.xdist_group(f"pipeline-{kind}")) for kind in ("committed", "changed")],
+)
 def built(request, tmp_path_factory):
-    """A fresh clone of the committed project, or of a user's commit of changed(), after `dvc repro`."""
-    source = None
-    if request.param == "changed":
-        user = Repo(tmp_path_factory.mktemp("user") / "project")
-        user.set_params(**changed(user))
-        user.dvc("repro")
-        user.commit("my params")
-        source = user.path
-    repo = Repo(tmp_path_factory.mktemp("built") / "project", **({"source": source} if source else {}))
-    repo.repro = repo.dvc("repro")
+    """A copy of a fresh clone of the committed project, or of a user's commit of changed(), after
+    `dvc repro` (`repro`: its output); each built once per run (conftest.shared_build)."""
+    if request.param == "committed":
+        shared = request.getfixturevalue("committed")
+    else:
+        shared = shared_build(tmp_path_factory, "pipeline-changed", clone_of_changed)
+    repo = shared.copy(tmp_path_factory.mktemp("built") / "project")
+    repo.repro = shared.repro
     repo.p = repo.params()
     return repo
 
@@ -565,8 +577,8 @@ def never_in_train(repo):
     return None
 
 
-def test_no_smoothing_shows_in_metrics_diff_as_an_infinite_score(repo):
-    repo.dvc("repro")
+def test_no_smoothing_shows_in_metrics_diff_as_an_infinite_score(reproduced):
+    repo = reproduced
     name = never_in_train(repo)
     if name is None:  # a unigram model gives every character of train a probability: take the bigram model
         repo.set_params(model={"order": 2})
@@ -596,8 +608,8 @@ def change_alpha(repo):
     return old, new, before, json.loads(repo.read("metrics/eval.json")), stages
 
 
-def test_changing_alpha_reruns_only_what_depends_on_it(repo):
-    repo.dvc("repro")
+def test_changing_alpha_reruns_only_what_depends_on_it(reproduced):
+    repo = reproduced
     if repo.params()["smooth"]["method"] != "add_alpha":
         # alpha is add-alpha's: Kneser-Ney's model file comes out the same, so what reads only it does not rerun
         *_, before, after, stages = change_alpha(repo)

@@ -17,14 +17,19 @@ from tools.plots_page import CHROMIUM_FLAGS, page_template
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+# the tests on `page`: on one pytest-xdist worker (--dist loadgroup), which builds it once
+ON_PAGE = pytest.mark.xdist_group("plots-page")
+
+
 @pytest.fixture(scope="module")
-def page(tmp_path_factory):
-    repo = Repo(tmp_path_factory.mktemp("page") / "project")
-    repo.dvc("repro")
+def page(committed, tmp_path_factory):
+    """A copy of the reproduced project with its offline plots page (make plots)."""
+    repo = committed.copy(tmp_path_factory.mktemp("page") / "project")
     repo.run(sys.executable, "-m", "tools.plots_page")
     return repo
 
 
+@ON_PAGE
 def test_the_page_needs_no_network(page):
     html = page.read("dvc_plots/index.html")
     assert not re.search(r"""<script[^>]+src=["']https?://""", html)  # no CDN
@@ -32,6 +37,7 @@ def test_the_page_needs_no_network(page):
     assert html.count("vegaEmbed('#") == sum(plot["type"] == "vega" for plot, *_ in charts.values())
 
 
+@ON_PAGE
 def test_no_plot_matched_is_an_error_not_an_old_page(page):
     (page.path / "elsewhere").mkdir(exist_ok=True)
     page.write("elsewhere/index.html", "an old page")
@@ -51,6 +57,7 @@ def test_the_page_online_loads_the_libraries_the_tests_render_with():
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="no chromium (Debian's package; .ci/run installs it)")
+@ON_PAGE
 def test_every_chart_draws_in_a_browser_offline(page, tmp_path):
     charts = json.loads(page.dvc("plots", "show", "--json").stdout)["data"]
     vega = [title for title, (plot, *_) in charts.items() if plot["type"] == "vega"]

@@ -16,6 +16,30 @@ class Repo:
     committed in a fresh git repo."""
 
     def __init__(self, path, source=ROOT):
+        self._place(path)
+        tracked = subprocess.run(["git", "ls-files", "-z"], cwd=source, capture_output=True, check=True, text=True)
+        for name in tracked.stdout.split("\0"):
+            if name and (source / name).exists():
+                (path / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source / name, path / name)
+        self.run("git", "init", "-q")
+        self.commit("copy of the project")
+
+    def copy(self, path):
+        """A Repo at `path` that is this one as it stands, byte for byte: its git history, work tree,
+        DVC outputs and cache. Cheaper than a fresh Repo and `dvc repro`; this one is left as it is."""
+        shutil.copytree(self.path, path, symlinks=True)
+        return type(self).at(path)
+
+    @classmethod
+    def at(cls, path):
+        """The Repo already at `path`, made by Repo() or copy(): nothing copied or committed."""
+        repo = object.__new__(cls)
+        repo._place(path)
+        return repo
+
+    def _place(self, path):
+        """Set path and the environment DVC and git run in: DVC's site cache and config beside the repo."""
         self.path = path
         self.env = {
             **os.environ,
@@ -29,13 +53,6 @@ class Repo:
             "GIT_COMMITTER_NAME": "test",
             "GIT_COMMITTER_EMAIL": "test@example.com",
         }
-        tracked = subprocess.run(["git", "ls-files", "-z"], cwd=source, capture_output=True, check=True, text=True)
-        for name in tracked.stdout.split("\0"):
-            if name and (source / name).exists():
-                (path / name).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(source / name, path / name)
-        self.run("git", "init", "-q")
-        self.commit("copy of the project")
 
     def run(self, *cmd, check=True):
         """Run a command in the repo; returns the CompletedProcess with text stdout and stderr."""
