@@ -57,9 +57,3 @@ def blocks(f, size):
             yield block[:cut]
     if rest:
         yield rest + "\n"  # the last line, which had no newline
-
-
-# Names that moved to modules of their own, for the code that still reaches them here (stages/count.py,
-# arpa.py and params.py, benchmarks/bench.py, tests/test_model.py) until it imports them from there. Each
-# is imported only when asked for, so this module imports none of them and a stage's deps stay the modules
-# it uses.
