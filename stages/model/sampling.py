@@ -21,25 +21,16 @@ def exponentials(mt19937, n, dtype):
 
 
 def lecture_sample(P, itos, num, max_len, seed, order=2):
-    """The lecture's sampling loop: `num` names drawn from P, a torch tensor (V**(order - 1), V) of
-    each context's next-character distribution, each name at most max_len characters. The context
-    is the last order - 1 characters, boundaries '.' before the first (at order 2, ix itself)."""
+    """The lecture's sampling: `num` names drawn from P, a torch tensor (V**(order - 1), V) of each
+    context's next-character distribution, by torch.multinomial from a seeded generator."""
     import torch
 
     g = torch.Generator().manual_seed(seed)
-    V, contexts = len(itos), len(itos) ** (order - 1)
-    names = []
-    for _ in range(num):
-        out, context = [], 0  # ix = 0: the name starts after boundaries
-        while len(out) < max_len:
-            p = P[context]
-            ix = torch.multinomial(p, num_samples=1, replacement=True, generator=g).item()
-            if ix == 0:
-                break
-            out.append(itos[ix])
-            context = (context * V + ix) % contexts  # drop the oldest character, add ix
-        names.append("".join(out))
-    return names
+
+    def draw(p):
+        return torch.multinomial(p, num_samples=1, replacement=True, generator=g).item()
+
+    return names_drawn(P, itos, num, max_len, order, draw)
 
 
 def sample(P, itos, num, max_len, seed, order=2):
@@ -51,13 +42,23 @@ def sample(P, itos, num, max_len, seed, order=2):
     the low 32 bits of seed), so each draw is torch.multinomial's.
     """
     mt19937 = np.random.RandomState(seed & 0xFFFFFFFF)
+
+    def draw(p):  # p (V,)
+        return int(np.argmax(p / exponentials(mt19937, len(p), p.dtype)))  # (V,) / (V,)
+
+    return names_drawn(P, itos, num, max_len, order, draw)
+
+
+def names_drawn(P, itos, num, max_len, order, draw):
+    """The lecture's sampling loop: `num` names, each drawn a character ix = draw(P[context]) at a
+    time until the boundary (ix = 0) or max_len characters. The context is the last order - 1
+    characters, boundaries '.' before the first (at order 2, ix itself)."""
     V, contexts = len(itos), len(itos) ** (order - 1)
     names = []
     for _ in range(num):
-        out, context = [], 0
+        out, context = [], 0  # ix = 0: the name starts after boundaries
         while len(out) < max_len:
-            p = P[context]  # (V,)
-            ix = int(np.argmax(p / exponentials(mt19937, V, p.dtype)))  # (V,) / (V,)
+            ix = draw(P[context])
             if ix == 0:
                 break
             out.append(itos[ix])
